@@ -1,0 +1,32 @@
+"""Scyld Cloud Auth: users, roles, permissions, API keys, tokens, LDAP, host allow-lists."""
+
+from pyramid.config import Configurator
+
+from common.envelope import CloudAuthEnvelope
+from common.security import TokenSecurityPolicy
+from common.versionprefix import VersionPrefix
+from cloudauth.settings import VERSION, AuthSettings
+from cloudauth.tokens.services import LocalVerifier
+
+
+def main(global_config, **raw):
+    settings = AuthSettings.from_raw(raw)  # fail fast, once
+    raw.setdefault("scm.app_name", "cloudauth")
+    with Configurator(settings=raw) as config:
+        config.registry["scm.settings"] = settings
+        config.registry["scm.envelope"] = CloudAuthEnvelope(VERSION)
+        config.include("common.clock")
+        config.include("common.envelope")
+        config.include("common.errors")
+        config.include("common.netaddr")
+        config.include("common.cache")
+        config.include("common.db")
+        config.include("common.logs")
+        config.set_security_policy(TokenSecurityPolicy(LocalVerifier()))
+        config.include("cloudauth.authz")
+        config.include("cloudauth.tokens.services")
+        config.include("cloudauth.users.apikeys")
+        config.include("cloudauth.ldap.setup")
+        config.include("cloudauth.routes")
+        config.scan("cloudauth", ignore=["cloudauth.migrations", "cloudauth.scripts"])
+    return VersionPrefix(config.make_wsgi_app())

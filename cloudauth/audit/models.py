@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, DateTime, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cloudauth.meta import Base, utcnow
+
+
+class AuditEvent(Base):
+    """Logins, token issue/revoke, role, key and password changes. Never a secret."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    event: Mapped[str] = mapped_column(String(64), index=True)
+    actor_userid: Mapped[str | None] = mapped_column(String(32))
+    subject_userid: Mapped[str | None] = mapped_column(String(32), index=True)
+    client_addr: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(String(1024), default="")

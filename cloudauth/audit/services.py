@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from cloudauth.audit.models import AuditEvent
+
+
+def record(
+    db: Session,
+    event: str,
+    *,
+    actor: str | None = None,
+    subject: str | None = None,
+    client_addr: str | None = None,
+    detail: str = "",
+    at=None,
+) -> None:
+    """Append one audit event. Callers pass no secret: names, ids and outcomes only."""
+    db.add(
+        AuditEvent(
+            event=event,
+            actor_userid=actor,
+            subject_userid=subject,
+            client_addr=client_addr,
+            detail=detail[:1024],
+            **({"at": at} if at else {}),
+        )
+    )
+
+
+def audit(request, event: str, **kw) -> None:
+    kw.setdefault("client_addr", request.client_addr)
+    kw.setdefault("at", request.now)
+    record(request.db, event, **kw)

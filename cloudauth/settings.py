@@ -1,0 +1,110 @@
+"""Cloud Auth's settings, parsed once from ``cloudauth.ini`` into a frozen object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from common.settings import ConfigError, Raw
+
+VERSION = "3.1.0"
+
+
+@dataclass(frozen=True)
+class LdapSettings:
+    hosts: tuple[str, ...]
+    timeout: float
+    cert_file: str | None
+    key_file: str | None
+    cacert_file: str | None
+    cacert_dir: str | None
+    start_tls: bool
+    bind_uname: str | None
+    bind_pw: str | None
+    user_search_dn: str
+    uid_attr: str
+    mail_attr: str
+    name_attr: str
+    uname_attr: str | None
+    require_group: str | None
+    require_attr: str | None
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    login_allowed_hosts: tuple
+    authenticate_allowed_hosts: tuple
+    auth_sso: bool
+    token_lifetime: float
+    token_cache_ttl: float
+    oauth_timestamp_window: float
+    apikey_encryption_keys: tuple[bytes, ...]
+    default_user_role: str | None
+    login_max_failures_per_account: int
+    login_max_failures_per_address: int
+    login_failure_window: float
+    ldap: LdapSettings | None
+
+    @classmethod
+    def from_raw(cls, raw: dict[str, Any]) -> AuthSettings:
+        r = Raw(raw)
+        keys = tuple(k.encode() for k in r.words("apikey.encryption_keys"))
+        if not keys:
+            raise ConfigError(
+                "setting apikey.encryption_keys is required: generate one with "
+                "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`"
+            )
+        _check_fernet_keys(keys)
+        role = r.optional("default_user_role")
+        if role not in (None, "account_owner"):
+            raise ConfigError("setting default_user_role must be blank or account_owner")
+        return cls(
+            login_allowed_hosts=r.networks("login_allowed.hosts"),
+            authenticate_allowed_hosts=r.networks("authenticate_allowed.hosts"),
+            auth_sso=r.bool("auth_sso", False),
+            token_lifetime=r.duration("token.lifetime", 12 * 3600),
+            token_cache_ttl=r.duration("token.cache_ttl", 60),
+            oauth_timestamp_window=r.duration("oauth.timestamp_window", 300),
+            apikey_encryption_keys=keys,
+            default_user_role=role,
+            login_max_failures_per_account=r.int("login.max_failures_per_account", 5, minimum=1),
+            login_max_failures_per_address=r.int("login.max_failures_per_address", 20, minimum=1),
+            login_failure_window=r.duration("login.failure_window", 900),
+            ldap=_ldap(r) if r.words("ldap.hosts") else None,
+        )
+
+
+def _check_fernet_keys(keys):
+    from cryptography.fernet import Fernet
+
+    for key in keys:
+        try:
+            Fernet(key)
+        except ValueError:
+            raise ConfigError(
+                "setting apikey.encryption_keys: each key must be 32 url-safe base64-encoded bytes"
+            ) from None
+
+
+def _ldap(r: Raw) -> LdapSettings:
+    search_dn = r.optional("ldap.user_search_dn")
+    if not search_dn:
+        raise ConfigError("setting ldap.user_search_dn is required when ldap.hosts is set")
+    return LdapSettings(
+        hosts=r.words("ldap.hosts"),
+        timeout=r.duration("ldap.timeout", 5),
+        cert_file=r.optional("ldap.cert_file"),
+        key_file=r.optional("ldap.key_file"),
+        cacert_file=r.optional("ldap.cacert_file"),
+        cacert_dir=r.optional("ldap.cacert_dir"),
+        start_tls=r.bool("ldap.start_tls", False),
+        bind_uname=r.optional("ldap.bind_uname"),
+        bind_pw=r.optional("ldap.bind_pw"),
+        user_search_dn=search_dn,
+        uid_attr=r.str("ldap.uid_attr", "uid"),
+        mail_attr=r.str("ldap.mail_attr", "mail"),
+        name_attr=r.str("ldap.name_attr", "cn"),
+        uname_attr=r.optional("ldap.uname_attr"),
+        require_group=r.optional("ldap.require_group"),
+        require_attr=r.optional("ldap.require_attr"),
+    )

@@ -1,0 +1,141 @@
+"""Issuing, verifying and revoking tokens.
+
+Tokens are 32 alphanumeric characters from the OS CSPRNG, stored only as their SHA-256. A
+verified token's identity is cached under ``verify:<hash>`` for at most ``token.cache_ttl`` and
+never past its expiry; revocation and role or user changes delete those entries, so the other
+services, which read the same cache, stop accepting the token at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import string
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from common.security import Identity, token_hash, user_tokens_key, verify_cache_key
+from cloudauth.tokens.models import Token
+from cloudauth.users.models import User
+
+ALPHABET = string.ascii_letters + string.digits
+TOKEN_LENGTH = 32
+
+
+def new_token() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(TOKEN_LENGTH))
+
+
+def identity_of(user: User, expires_at: dt.datetime) -> Identity:
+    permissions = {p.name for role in user.roles for p in role.permissions}
+    return Identity(
+        userid=user.id,
+        email=user.email,
+        name=user.name,
+        active=user.active > 0,
+        owner_userid=user.owner_userid,
+        roles=frozenset(user.role_names),
+        permissions=frozenset(permissions),
+        expires_at=expires_at,
+        default_password=user.default_password,
+        system_accounts=tuple(a.to_json() for a in user.system_accounts),
+    )
+
+
+class TokenService:
+    def __init__(self, db: Session, cache, now: dt.datetime, lifetime: float, cache_ttl: float):
+        self.db, self.cache, self.now = db, cache, now
+        self.lifetime, self.cache_ttl = lifetime, cache_ttl
+
+    def issue(self, user: User, source: str, client_addr: str | None) -> tuple[str, dt.datetime]:
+        token = new_token()
+        expires_at = self.now + dt.timedelta(seconds=self.lifetime)
+        digest = token_hash(token)
+        self.db.add(
+            Token(
+                token_hash=digest,
+                user_id=user.id,
+                source=source,
+                client_addr=client_addr,
+                created_at=self.now,
+                expires_at=expires_at,
+            )
+        )
+        self.db.flush()
+        self.cache.sadd(user_tokens_key(user.id), digest, self.lifetime)
+        return token, expires_at
+
+    def identity(self, token: str) -> Identity | None:
+        """The live token's identity, from the cache or the database."""
+        if not token or len(token) > 256:
+            return None
+        digest = token_hash(token)
+        key = verify_cache_key(digest)
+        cached = self.cache.get(key)
+        if cached is not None:
+            identity = Identity.from_json(cached)
+            if identity.expires_at is None or identity.expires_at > self.now:
+                return identity
+            self.cache.delete(key)
+            return None
+        row = self.db.scalar(select(Token).where(Token.token_hash == digest))
+        if row is None or row.revoked_at is not None or row.expires_at <= self.now:
+            return None
+        user = self.db.get(User, row.user_id)
+        if user is None or user.active <= 0:
+            return None
+        identity = identity_of(user, row.expires_at)
+        ttl = min(self.cache_ttl, (row.expires_at - self.now).total_seconds())
+        if ttl > 0:
+            self.cache.set(key, identity.to_json(), ttl)
+            self.cache.sadd(user_tokens_key(user.id), digest, self.lifetime)
+        return identity
+
+    def revoke(self, token: str) -> str | None:
+        """Revoke one token; the owner's user id, or None when there was no live token."""
+        digest = token_hash(token)
+        row = self.db.scalar(select(Token).where(Token.token_hash == digest))
+        self.cache.delete(verify_cache_key(digest))
+        if row is None or row.revoked_at is not None:
+            return None
+        row.revoked_at = self.now
+        self.db.flush()
+        return row.user_id
+
+    def revoke_all(self, userid: str) -> int:
+        result = self.db.execute(
+            update(Token)
+            .where(Token.user_id == userid, Token.revoked_at.is_(None), Token.expires_at > self.now)
+            .values(revoked_at=self.now)
+        )
+        forget_cached_identities(self.cache, userid)
+        return result.rowcount
+
+
+def forget_cached_identities(cache, userid: str) -> None:
+    """Drop every cached token check of this user (after a role, password or status change)."""
+    digests = cache.smembers(user_tokens_key(userid))
+    if digests:
+        cache.delete(*(verify_cache_key(d) for d in digests))
+
+
+def token_service(request) -> TokenService:
+    settings = request.registry["scm.settings"]
+    return TokenService(
+        request.db, request.cache, request.now, settings.token_lifetime, settings.token_cache_ttl
+    )
+
+
+class LocalVerifier:
+    """Cloud Auth's own :class:`common.security.IdentityVerifier`: no HTTP hop."""
+
+    def verify(self, request, token: str, userid: str) -> Identity | None:
+        identity = request.token_service.identity(token)
+        if identity is None or identity.userid != userid:
+            return None
+        return identity
+
+
+def includeme(config):
+    config.add_request_method(token_service, "token_service", reify=True)

@@ -1,0 +1,169 @@
+"""``/auth/*``: token requests (OAuth), logins, token checks and revocation."""
+
+from __future__ import annotations
+
+from pyramid.view import view_config
+
+from common.envelope import utc_text
+from common.errors import BadRequest, Forbidden, Unauthorized
+from common.netaddr import in_networks
+from common.params import Params
+from cloudauth.audit.services import audit
+from cloudauth.ratelimit import LoginLimiter
+from cloudauth.tokens.login import LoginFailed, password_login, sso_login
+from cloudauth.tokens.oauth import verify_request
+from cloudauth.users.services import get_user
+
+JSON = "scm_json"
+
+
+def _token_body(request, token: str, expires_at, user) -> dict:
+    body = request.ok(
+        {
+            "authentication_token": token,
+            "expires_at_utc": utc_text(expires_at),
+            "userid": user.id,
+            "email": user.email,
+            "default_password": user.default_password,
+        }
+    )
+    # SCM clients read these two at the top level of the answer.
+    body["authentication_token"] = token
+    body["expires_at_utc"] = utc_text(expires_at)
+    return body
+
+
+def _require_host(request, networks, setting: str) -> None:
+    if not in_networks(request.client_addr or "", networks):
+        raise Forbidden(f"this host is not in {setting}")
+
+
+@view_config(route_name="auth.request_token", request_method="GET", renderer=JSON)
+def request_token(request):
+    user = verify_request(request)
+    if user is None:
+        audit(request, "token.request_failed", detail="bad OAuth signature, key, timestamp or nonce")
+        request.response.status = 401
+        return request.registry["scm.envelope"].failure(
+            "OAuth request refused: unknown key, bad signature, stale timestamp or reused nonce"
+        )
+    token, expires_at = request.token_service.issue(user, "oauth", request.client_addr)
+    audit(request, "token.issued", actor=user.id, subject=user.id, detail="oauth")
+    return _token_body(request, token, expires_at, user)
+
+
+def _password_login(request, setting_name: str, networks, allow_first_login: bool, source: str):
+    settings = request.registry["scm.settings"]
+    _require_host(request, networks, setting_name)
+    params = Params(request)
+    login = params.optional("username", 255) or params.optional("email", 255)
+    if not login or not login.strip():
+        raise BadRequest("parameter username (or email) is required")
+    password = params.required("password", 1024)
+    limiter = LoginLimiter(
+        request.cache,
+        settings.login_max_failures_per_account,
+        settings.login_max_failures_per_address,
+        settings.login_failure_window,
+    )
+    limiter.check(login, request.client_addr)
+    try:
+        outcome = password_login(request, login, password, allow_first_login)
+    except LoginFailed as exc:
+        limiter.failed(login, request.client_addr)
+        audit(request, "login.failed", detail=f"{source} login={login[:64]!r}")
+        # Returned, not raised: the failure's audit row and counters must be committed.
+        request.response.status = 401
+        return request.registry["scm.envelope"].failure(exc.message)
+    limiter.succeeded(login, request.client_addr)
+    user = outcome.user
+    token, expires_at = request.token_service.issue(user, source, request.client_addr)
+    detail = f"{source}{' first login, account created' if outcome.created else ''}"
+    audit(request, "login.succeeded", actor=user.id, subject=user.id, detail=detail)
+    return _token_body(request, token, expires_at, user)
+
+
+@view_config(route_name="auth.login", request_method="POST", renderer=JSON)
+def login(request):
+    settings = request.registry["scm.settings"]
+    return _password_login(request, "login_allowed.hosts", settings.login_allowed_hosts, True, "login")
+
+
+@view_config(route_name="auth.authenticate", request_method="POST", renderer=JSON)
+def authenticate(request):
+    settings = request.registry["scm.settings"]
+    return _password_login(
+        request, "authenticate_allowed.hosts", settings.authenticate_allowed_hosts, False, "authenticate"
+    )
+
+
+@view_config(route_name="auth.sso_login", request_method="POST", renderer=JSON)
+def sso(request):
+    settings = request.registry["scm.settings"]
+    if not settings.auth_sso:
+        raise Forbidden("SSO logins are disabled (auth_sso = false)")
+    _require_host(request, settings.login_allowed_hosts, "login_allowed.hosts")
+    params = Params(request)
+    outcome = sso_login(
+        request,
+        params.required("sso_identity", 255).strip(),
+        params.required("email", 254),
+        params.optional("name", 255) or "",
+    )
+    user = outcome.user
+    token, expires_at = request.token_service.issue(user, "sso", request.client_addr)
+    audit(request, "login.succeeded", actor=user.id, subject=user.id, detail="sso")
+    return _token_body(request, token, expires_at, user)
+
+
+@view_config(route_name="auth.verify_token", request_method="GET", renderer=JSON)
+def verify_token(request):
+    params = Params(request)
+    token = params.required("auth_token", 256)
+    email, userid = params.optional("email", 254), params.optional("userid", 64)
+    system_username = params.optional("system_username", 64)
+    cloud_controller_id = params.optional("cloud_controller_id", 12)
+    selectors = [email is not None, userid is not None, system_username is not None]
+    if sum(selectors) != 1 or (system_username is not None) != (cloud_controller_id is not None):
+        raise BadRequest(
+            "give exactly one of email, userid, or system_username with cloud_controller_id"
+        )
+    identity = request.token_service.identity(token)
+    if identity is None:
+        raise Unauthorized("the token is invalid, expired or revoked")
+    if email is not None and identity.email.lower() != email.strip().lower():
+        raise Unauthorized("the token does not belong to that user")
+    if userid is not None and identity.userid != userid.strip():
+        raise Unauthorized("the token does not belong to that user")
+    if system_username is not None:
+        cc_id = params.int("cloud_controller_id", minimum=1)
+        owned = any(
+            a["username"] == system_username and a["cloud_controller_id"] == cc_id
+            for a in identity.system_accounts
+        )
+        if not owned:
+            raise Unauthorized("the token does not belong to that system account")
+    return request.ok(identity.to_json())
+
+
+@view_config(route_name="auth.revoke_token", request_method="POST", renderer=JSON)
+def revoke_token(request):
+    """Revoke ``auth_token`` (holding it is the proof), or with a caller's own token and
+    ``userid``, every token of that user (self, their account owner, or the superuser)."""
+    params = Params(request)
+    token = params.optional("auth_token", 256)
+    target = params.optional("userid", 64)
+    if (token is None) == (target is None):
+        raise BadRequest("give either auth_token or userid")
+    if token is not None:
+        owner = request.token_service.revoke(token)
+        if owner is None:
+            raise Unauthorized("the token is invalid, expired or already revoked")
+        audit(request, "token.revoked", actor=owner, subject=owner)
+        return request.ok({"revoked": 1})
+    caller = request.caller
+    user = get_user(request.db, target)
+    caller.require("revoke_token", user)
+    count = request.token_service.revoke_all(user.id)
+    audit(request, "token.revoked_all", actor=caller.id, subject=user.id, detail=f"{count} tokens")
+    return request.ok({"revoked": count})

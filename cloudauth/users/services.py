@@ -1,0 +1,191 @@
+"""Cloud Auth users: create, read, change, list; what each caller may see of them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from common.errors import BadRequest, Conflict, NotFound
+from cloudauth.authz import Caller
+from cloudauth.passwords import check_new_password, hash_password, verify_password
+from cloudauth.roles.models import Role
+from cloudauth.users.models import User
+
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}$")
+REGISTRATION_SOURCES = frozenset({"local", "api", "ldap", "sso", "portal", "whitelist"})
+
+
+def normalise_email(email: str) -> tuple[str, str]:
+    email = (email or "").strip()
+    if not EMAIL.match(email) or len(email) > 254:
+        raise BadRequest(f"email {email!r} is not a valid address")
+    return email, email.lower()
+
+
+def get_user(db: Session, userid: str) -> User:
+    user = db.get(User, userid) if userid and len(userid) <= 32 else None
+    if user is None:
+        raise NotFound(f"no user {userid}")
+    return user
+
+
+def find_by_login(db: Session, login: str) -> User | None:
+    """A user by login name or email, case-insensitively."""
+    login = login.strip()
+    user = db.scalar(select(User).where(User.username == login))
+    return user or db.scalar(select(User).where(User.email_key == login.lower()))
+
+
+def user_json(user: User, caller: Caller | None, owned_count: int | None = None) -> dict:
+    body = {
+        "id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "active": user.active,
+        "owner_userid": user.owner_userid or "",
+        "system_accounts": [a.to_json() for a in user.system_accounts],
+    }
+    if user.username:
+        body["username"] = user.username
+    if caller is not None and (caller.is_superuser or caller.id == user.id):
+        body["default_password"] = user.default_password
+    if caller is not None and caller.is_superuser:
+        body["api_key"] = user.api_key or ""
+        body["num_owned_accounts"] = owned_count or 0
+        body["roles"] = user.role_names
+        body["registration_source"] = user.registration_source
+    return body
+
+
+def owned_counts(db: Session, userids: list[str]) -> dict[str, int]:
+    if not userids:
+        return {}
+    rows = db.execute(
+        select(User.owner_userid, func.count())
+        .where(User.owner_userid.in_(userids))
+        .group_by(User.owner_userid)
+    )
+    return dict(rows.all())
+
+
+@dataclass(frozen=True)
+class UserQuery:
+    owner_userid: str | None = None
+    show_inactive: bool = False
+    registration_source: str | None = None
+    email: str | None = None
+    offset: int = 0
+    limit: int = 1000
+
+
+def list_users(db: Session, caller: Caller, query: UserQuery) -> tuple[int, list[User]]:
+    stmt = select(User)
+    if not caller.sees_all("view_user"):
+        # An account owner sees their managed users and themself; nobody else.
+        stmt = stmt.where((User.owner_userid == caller.id) | (User.id == caller.id))
+    if query.owner_userid:
+        stmt = stmt.where(User.owner_userid == query.owner_userid)
+    if not query.show_inactive:
+        stmt = stmt.where(User.active > 0)
+    if query.registration_source:
+        if not caller.is_superuser:
+            raise BadRequest("only the superuser may filter by registration_source")
+        stmt = stmt.where(User.registration_source == query.registration_source)
+    if query.email:
+        stmt = stmt.where(User.email_key == query.email.strip().lower())
+    total = db.scalar(select(func.count()).select_from(stmt.subquery()))
+    users = db.scalars(stmt.order_by(User.created_at, User.id).offset(query.offset).limit(query.limit))
+    return total, list(users)
+
+
+def create_user(
+    db: Session,
+    caller: Caller | None,
+    *,
+    email: str,
+    name: str = "",
+    password: str | None = None,
+    owner_userid: str | None = None,
+    registration_source: str = "api",
+    username: str | None = None,
+    default_roles: tuple[str, ...] = (),
+    ldap_uid: str | None = None,
+    sso_identity: str | None = None,
+) -> User:
+    """Create a user. ``caller`` None means Cloud Auth itself (first LDAP/SSO login)."""
+    email, email_key = normalise_email(email)
+    if registration_source not in REGISTRATION_SOURCES:
+        raise BadRequest(f"registration_source must be one of {', '.join(sorted(REGISTRATION_SOURCES))}")
+    if caller is not None and not caller.sees_all("create_user"):
+        owner_userid = caller.id  # an account owner's new users are theirs
+    if owner_userid:
+        get_user(db, owner_userid)
+    if registration_source not in ("ldap", "sso") and not password:
+        raise BadRequest("password is required")
+    if db.scalar(select(User.id).where(User.email_key == email_key)):
+        raise Conflict(f"a user with email {email} already exists")
+    if username and db.scalar(select(User.id).where(User.username == username)):
+        raise Conflict(f"a user with username {username} already exists")
+    user = User(
+        email=email,
+        email_key=email_key,
+        name=(name or "").strip()[:255],
+        password_hash=hash_password(check_new_password(password)) if password else None,
+        owner_userid=owner_userid or None,
+        registration_source=registration_source,
+        username=username or None,
+        ldap_uid=ldap_uid,
+        sso_identity=sso_identity,
+    )
+    if default_roles:
+        user.roles = list(db.scalars(select(Role).where(Role.name.in_(default_roles))))
+    db.add(user)
+    try:
+        db.flush()
+    except IntegrityError:
+        raise Conflict(f"a user with email {email} already exists") from None
+    return user
+
+
+def update_user(db: Session, caller: Caller, user: User, changes: dict) -> User:
+    if "email" in changes:
+        email, email_key = normalise_email(changes["email"])
+        clash = db.scalar(select(User.id).where(User.email_key == email_key, User.id != user.id))
+        if clash:
+            raise Conflict(f"a user with email {email} already exists")
+        user.email, user.email_key = email, email_key
+    if "name" in changes:
+        user.name = changes["name"].strip()[:255]
+    if "active" in changes:
+        if user.id == caller.id:
+            raise Conflict("you cannot deactivate yourself")
+        user.active = changes["active"]
+    if "owner_userid" in changes:
+        if not caller.is_superuser:
+            raise BadRequest("only the superuser may change owner_userid")
+        owner = changes["owner_userid"] or None
+        if owner == user.id:
+            raise BadRequest("a user cannot own themself")
+        if owner:
+            get_user(db, owner)
+        user.owner_userid = owner
+    db.flush()
+    return user
+
+
+def set_password(
+    db: Session, caller: Caller | None, user: User, new: str, current: str | None = None
+) -> None:
+    """Self-service changes need the current password; an authorised manager's do not."""
+    if not user.is_local:
+        raise Conflict("this user's password is kept in the directory (LDAP/SSO), not here")
+    if caller is not None and caller.id == user.id:
+        if not current or not verify_password(user.password_hash, current):
+            raise BadRequest("current_password is wrong")
+    user.password_hash = hash_password(check_new_password(new))
+    user.default_password = False
+    db.flush()

@@ -1,0 +1,88 @@
+"""SQLAlchemy wiring shared by the apps: one engine per app, ``request.db`` joined to pyramid_tm,
+pyramid_retry for deadlocks and Galera certification failures, SQLite pragmas for the embedded
+default. Services ``flush()``; the transaction manager commits.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import zope.sqlalchemy
+from pyramid_retry import mark_error_retryable
+from sqlalchemy import engine_from_config, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+# MySQL/MariaDB: 1213 deadlock (Galera reports certification failures the same way),
+# 1205 lock wait timeout. SQLite: "database is locked" under concurrent writers.
+RETRYABLE_MYSQL_CODES = frozenset({1213, 1205})
+
+
+def make_engine(settings, prefix: str = "sqlalchemy.") -> Engine:
+    url = settings[f"{prefix}url"]
+    options = {}
+    if url.startswith("mysql"):
+        options = {"pool_pre_ping": True, "pool_recycle": 3600}
+    engine = engine_from_config(settings, prefix, **options)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+    except Exception:  # noqa: S110  in-memory databases have no WAL; that is fine
+        pass
+    cursor.close()
+
+
+def is_retryable(exc: BaseException) -> bool:
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    code = orig.args[0] if getattr(orig, "args", None) else None
+    if code in RETRYABLE_MYSQL_CODES:
+        return True
+    return "database is locked" in str(orig)
+
+
+def retry_tween_factory(handler, registry):
+    """Mark deadlocks retryable so pyramid_retry runs the request again on a fresh transaction."""
+
+    def tween(request):
+        try:
+            return handler(request)
+        except DBAPIError as exc:
+            if is_retryable(exc):
+                log.warning("retrying %s %s after %s", request.method, request.path, exc.orig)
+                mark_error_retryable(exc)
+            raise
+
+    return tween
+
+
+def _db(request) -> Session:
+    session = request.registry["scm.dbsession_factory"]()
+    zope.sqlalchemy.register(session, transaction_manager=request.tm)
+    return session
+
+
+def includeme(config):
+    settings = config.get_settings()
+    settings.setdefault("tm.manager_hook", "pyramid_tm.explicit_manager")
+    settings.setdefault("retry.attempts", "3")
+    config.include("pyramid_tm")
+    config.include("pyramid_retry")
+    engine = make_engine(settings)
+    config.registry["scm.db_engine"] = engine
+    # Tests replace this factory with one bound to a connection they roll back.
+    config.registry["scm.dbsession_factory"] = sessionmaker(bind=engine)
+    config.add_request_method(_db, "db", reify=True)
+    config.add_tween("common.db.retry_tween_factory", over="pyramid_tm.tm_tween_factory")
