@@ -2,11 +2,11 @@
 
 from pyramid.config import Configurator
 
+from cloudauth.settings import VERSION, AuthSettings
+from cloudauth.tokens.services import LocalVerifier
 from common.envelope import CloudAuthEnvelope
 from common.security import TokenSecurityPolicy
 from common.versionprefix import VersionPrefix
-from cloudauth.settings import VERSION, AuthSettings
-from cloudauth.tokens.services import LocalVerifier
 
 
 def main(global_config, **raw):

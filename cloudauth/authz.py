@@ -10,12 +10,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from common.errors import Forbidden, NotFound, Unauthorized
 from cloudauth.roles.models import SCOPE_ALL
 from cloudauth.users.models import User
+from common.errors import Forbidden, NotFound, Unauthorized
 
 SELF_SERVICE = frozenset(
-    {"view_user", "set_password", "view_api_key", "manage_api_key", "view_system_account", "revoke_token"}
+    {
+        "view_user",
+        "set_password",
+        "view_api_key",
+        "manage_api_key",
+        "view_system_account",
+        "revoke_token",
+    }
 )
 
 

@@ -51,8 +51,8 @@ class AuthSettings:
         keys = tuple(k.encode() for k in r.words("apikey.encryption_keys"))
         if not keys:
             raise ConfigError(
-                "setting apikey.encryption_keys is required: generate one with "
-                "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`"
+                "setting apikey.encryption_keys is required: generate one with `python -c "
+                "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`"
             )
         _check_fernet_keys(keys)
         role = r.optional("default_user_role")

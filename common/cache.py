@@ -133,7 +133,9 @@ class RedisCache(Cache):
         self._call(lambda: self._redis.set(key, json.dumps(value), px=_ms(ttl)))
 
     def add(self, key, value, ttl):
-        return bool(self._call(lambda: self._redis.set(key, json.dumps(value), px=_ms(ttl), nx=True)))
+        return bool(
+            self._call(lambda: self._redis.set(key, json.dumps(value), px=_ms(ttl), nx=True))
+        )
 
     def delete(self, *keys):
         if keys:
@@ -213,7 +215,9 @@ def cache_from_url(url: str, prefix: str = "scm:") -> Cache:
     else:
         from common.settings import ConfigError
 
-        raise ConfigError(f"setting cache.url: unknown scheme {parsed.scheme!r} (memory:// or redis://)")
+        raise ConfigError(
+            f"setting cache.url: unknown scheme {parsed.scheme!r} (memory:// or redis://)"
+        )
     return PrefixedCache(inner, prefix)
 
 
@@ -225,6 +229,8 @@ def delete_many(cache: Cache, keys: Iterable[str]) -> None:
 
 def includeme(config):
     settings = config.get_settings()
-    cache = cache_from_url(settings.get("cache.url", "memory://"), settings.get("cache.prefix", "scm:"))
+    cache = cache_from_url(
+        settings.get("cache.url", "memory://"), settings.get("cache.prefix", "scm:")
+    )
     config.registry["scm.cache"] = cache
     config.add_request_method(lambda request: request.registry["scm.cache"], "cache", reify=True)

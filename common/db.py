@@ -29,17 +29,17 @@ def make_engine(settings, prefix: str = "sqlalchemy.") -> Engine:
     engine = engine_from_config(settings, prefix, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        # Let SQLAlchemy, not pysqlite, decide when transactions begin, so SAVEPOINTs work.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
     return engine
 
 
 def _sqlite_pragmas(dbapi_connection, _record):
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
-    try:
-        cursor.execute("PRAGMA journal_mode=WAL")
-    except Exception:  # noqa: S110  in-memory databases have no WAL; that is fine
-        pass
+    cursor.execute("PRAGMA journal_mode=WAL")  # in-memory databases answer "memory": fine
     cursor.close()
 
 

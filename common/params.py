@@ -50,7 +50,9 @@ class Params:
             return False
         raise BadRequest(f"parameter {name} must be true or false")
 
-    def int(self, name: str, default: int | None = None, minimum: int = 0, maximum: int = 2**31) -> int:
+    def int(
+        self, name: str, default: int | None = None, minimum: int = 0, maximum: int = 2**31
+    ) -> int:
         value = self.optional(name, 12)
         if value is None or not value.strip():
             if default is None:

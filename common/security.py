@@ -18,7 +18,7 @@ from pyramid.authorization import ALL_PERMISSIONS  # noqa: F401  (for apps' ACLs
 from pyramid.request import RequestLocalCache
 from pyramid.security import Allowed, Denied
 
-TOKEN_HEADER = "X-Auth-Token"
+TOKEN_HEADER = "X-Auth-Token"  # noqa: S105  (a header name, not a secret)
 USERID_HEADER = "X-Auth-Cloudauth-Id"
 
 
@@ -158,7 +158,9 @@ class CachingVerifier:
             return identity if identity.userid == userid else None
         identity = self.inner.verify(request, token, userid)
         if identity is not None:
-            remaining = (identity.expires_at - now).total_seconds() if identity.expires_at else self.ttl
+            remaining = (
+                (identity.expires_at - now).total_seconds() if identity.expires_at else self.ttl
+            )
             ttl = min(self.ttl, remaining)
             if ttl > 0:
                 self.cache.set(key, identity.to_json(), ttl)

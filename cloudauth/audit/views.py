@@ -5,11 +5,13 @@ from __future__ import annotations
 from pyramid.view import view_config
 from sqlalchemy import func, select
 
-from common.params import Params
 from cloudauth.audit.models import AuditEvent
+from common.params import Params
 
 
-@view_config(route_name="audit.list", request_method="GET", renderer="scm_json", permission="view_audit")
+@view_config(
+    route_name="audit.list", request_method="GET", renderer="scm_json", permission="view_audit"
+)
 def list_events(request):
     params = Params(request)
     stmt = select(AuditEvent)
@@ -20,7 +22,9 @@ def list_events(request):
         stmt = stmt.where(AuditEvent.event == params.required("event", 64))
     total = request.db.scalar(select(func.count()).select_from(stmt.subquery()))
     rows = request.db.scalars(
-        stmt.order_by(AuditEvent.id.desc()).offset(params.int("offset", 0)).limit(params.int("limit", 100, 1, 1000))
+        stmt.order_by(AuditEvent.id.desc())
+        .offset(params.int("offset", 0))
+        .limit(params.int("limit", 100, 1, 1000))
     )
     events = [
         {

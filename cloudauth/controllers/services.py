@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from common.errors import BadRequest, Conflict, NotFound
 from cloudauth.controllers.models import CloudController, SystemAccount
+from common.errors import BadRequest, Conflict, NotFound
 
 UNIX_NAME = re.compile(r"^[a-z_][a-z0-9_.-]{0,31}$")
 
@@ -28,13 +28,17 @@ def get_controller(db: Session, cc_id) -> CloudController:
     return cc
 
 
-def create_controller(db: Session, name: str, description: str, cc_id: int | None) -> CloudController:
+def create_controller(
+    db: Session, name: str, description: str, cc_id: int | None
+) -> CloudController:
     name = name.strip()
     if db.scalar(select(CloudController.id).where(CloudController.name == name)):
         raise Conflict(f"a cloud controller named {name!r} already exists")
     if cc_id is not None and db.get(CloudController, cc_id) is not None:
         raise Conflict(f"cloud controller id {cc_id} is taken")
-    cc = CloudController(name=name, description=description.strip(), **({"id": cc_id} if cc_id else {}))
+    cc = CloudController(
+        name=name, description=description.strip(), **({"id": cc_id} if cc_id else {})
+    )
     db.add(cc)
     db.flush()
     return cc
@@ -50,7 +54,9 @@ def get_account(db: Session, account_id) -> SystemAccount:
     return account
 
 
-def create_account(db: Session, user_id: str, username: str, uuid: str, cc_id: int) -> SystemAccount:
+def create_account(
+    db: Session, user_id: str, username: str, uuid: str, cc_id: int
+) -> SystemAccount:
     if not UNIX_NAME.match(username):
         raise BadRequest(f"username {username!r} is not a valid UNIX user name")
     if not uuid or len(uuid) > 64:
@@ -66,7 +72,9 @@ def create_account(db: Session, user_id: str, username: str, uuid: str, cc_id: i
         if taken.user_id == user_id:
             raise Conflict(f"the user already has a system account on cloud controller {cc_id}")
         raise Conflict(f"system username {username} is taken on cloud controller {cc_id}")
-    account = SystemAccount(user_id=user_id, username=username, uuid=uuid, cloud_controller_id=cc_id)
+    account = SystemAccount(
+        user_id=user_id, username=username, uuid=uuid, cloud_controller_id=cc_id
+    )
     db.add(account)
     try:
         db.flush()

@@ -5,30 +5,47 @@ from __future__ import annotations
 from pyramid.view import view_config
 from sqlalchemy import select
 
-from common.params import Params
 from cloudauth.audit.services import audit
 from cloudauth.controllers import services
 from cloudauth.controllers.models import CloudController, SystemAccount
 from cloudauth.tokens.services import forget_cached_identities
 from cloudauth.users.models import User
 from cloudauth.users.services import get_user
+from common.params import Params
 
 JSON = "scm_json"
 
 
-@view_config(route_name="cloud_controller.list", request_method="GET", renderer=JSON, permission="authenticated")
+@view_config(
+    route_name="cloud_controller.list",
+    request_method="GET",
+    renderer=JSON,
+    permission="authenticated",
+)
 def list_controllers(request):
     ccs = list(request.db.scalars(select(CloudController).order_by(CloudController.id)))
-    return request.ok({"cloud_controllers": [services.controller_json(c) for c in ccs], "total": len(ccs)})
-
-
-@view_config(route_name="cloud_controller.view", request_method="GET", renderer=JSON, permission="authenticated")
-def view_controller(request):
-    return request.ok(services.controller_json(services.get_controller(request.db, request.matchdict["cc_id"])))
+    return request.ok(
+        {"cloud_controllers": [services.controller_json(c) for c in ccs], "total": len(ccs)}
+    )
 
 
 @view_config(
-    route_name="cloud_controller.create", request_method="POST", renderer=JSON, permission="manage_cloud_controller"
+    route_name="cloud_controller.view",
+    request_method="GET",
+    renderer=JSON,
+    permission="authenticated",
+)
+def view_controller(request):
+    return request.ok(
+        services.controller_json(services.get_controller(request.db, request.matchdict["cc_id"]))
+    )
+
+
+@view_config(
+    route_name="cloud_controller.create",
+    request_method="POST",
+    renderer=JSON,
+    permission="manage_cloud_controller",
 )
 def create_controller(request):
     params = Params(request)
@@ -42,7 +59,10 @@ def create_controller(request):
 
 
 @view_config(
-    route_name="cloud_controller.update", request_method="POST", renderer=JSON, permission="manage_cloud_controller"
+    route_name="cloud_controller.update",
+    request_method="POST",
+    renderer=JSON,
+    permission="manage_cloud_controller",
 )
 def update_controller(request):
     params = Params(request)
@@ -56,7 +76,12 @@ def update_controller(request):
     return request.ok(services.controller_json(cc))
 
 
-@view_config(route_name="system_account.list", request_method="GET", renderer=JSON, permission="view_system_account")
+@view_config(
+    route_name="system_account.list",
+    request_method="GET",
+    renderer=JSON,
+    permission="view_system_account",
+)
 def list_accounts(request):
     params = Params(request)
     caller = request.caller
@@ -68,7 +93,9 @@ def list_accounts(request):
     elif not caller.sees_all("view_system_account"):
         stmt = stmt.where((User.owner_userid == caller.id) | (User.id == caller.id))
     if params.present("cloud_controller_id"):
-        stmt = stmt.where(SystemAccount.cloud_controller_id == params.int("cloud_controller_id", minimum=1))
+        stmt = stmt.where(
+            SystemAccount.cloud_controller_id == params.int("cloud_controller_id", minimum=1)
+        )
     if params.present("username"):
         stmt = stmt.where(SystemAccount.username == params.required("username", 64))
     accounts = list(request.db.scalars(stmt.order_by(SystemAccount.id)))
@@ -77,7 +104,10 @@ def list_accounts(request):
 
 
 @view_config(
-    route_name="system_account.create", request_method="POST", renderer=JSON, permission="manage_system_account"
+    route_name="system_account.create",
+    request_method="POST",
+    renderer=JSON,
+    permission="manage_system_account",
 )
 def create_account(request):
     params = Params(request)
@@ -92,13 +122,18 @@ def create_account(request):
         params.int("cloud_controller_id", minimum=1),
     )
     forget_cached_identities(request.cache, user.id)
-    audit(request, "system_account.created", actor=caller.id, subject=user.id, detail=account.username)
+    audit(
+        request, "system_account.created", actor=caller.id, subject=user.id, detail=account.username
+    )
     request.response.status = 201
     return request.ok(dict(account.to_json(), user_id=user.id))
 
 
 @view_config(
-    route_name="system_account.delete", request_method="POST", renderer=JSON, permission="manage_system_account"
+    route_name="system_account.delete",
+    request_method="POST",
+    renderer=JSON,
+    permission="manage_system_account",
 )
 def delete_account(request):
     caller = request.caller
@@ -108,5 +143,7 @@ def delete_account(request):
     request.db.delete(account)
     request.db.flush()
     forget_cached_identities(request.cache, user.id)
-    audit(request, "system_account.deleted", actor=caller.id, subject=user.id, detail=account.username)
+    audit(
+        request, "system_account.deleted", actor=caller.id, subject=user.id, detail=account.username
+    )
     return request.ok({"id": account.id})

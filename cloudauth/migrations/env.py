@@ -1,6 +1,6 @@
 from alembic import context
 
-from common.migrations import run_env
 from cloudauth.models import Base
+from common.migrations import run_env
 
 run_env(context, Base.metadata)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from common.errors import BadRequest, Conflict, NotFound
 from cloudauth.roles.models import Permission, Role, user_roles
 from cloudauth.users.models import User
+from common.errors import BadRequest, Conflict, NotFound
 
 
 def role_json(role: Role) -> dict:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pyramid.view import view_config
 from sqlalchemy import select
 
-from common.params import Params
 from cloudauth.audit.services import audit
 from cloudauth.roles import services
 from cloudauth.roles.models import Permission, Role
 from cloudauth.tokens.services import forget_cached_identities
+from common.params import Params
 
 JSON = "scm_json"
 
@@ -24,7 +24,9 @@ def list_roles(request):
 def view_role(request):
     role = services.get_role(request.db, request.matchdict["role_id"])
     body = services.role_json(role)
-    body["members"] = [{"id": u.id, "email": u.email} for u in sorted(role.members, key=lambda u: u.email_key)]
+    body["members"] = [
+        {"id": u.id, "email": u.email} for u in sorted(role.members, key=lambda u: u.email_key)
+    ]
     return request.ok(body)
 
 
@@ -45,12 +47,16 @@ def _change_members(request, adding: bool):
     return request.ok({"role_id": role.id, "changed": [u.id for u in changed]})
 
 
-@view_config(route_name="role.add_user", request_method="POST", renderer=JSON, permission="manage_role")
+@view_config(
+    route_name="role.add_user", request_method="POST", renderer=JSON, permission="manage_role"
+)
 def add_user(request):
     return _change_members(request, adding=True)
 
 
-@view_config(route_name="role.remove_user", request_method="POST", renderer=JSON, permission="manage_role")
+@view_config(
+    route_name="role.remove_user", request_method="POST", renderer=JSON, permission="manage_role"
+)
 def remove_user(request):
     return _change_members(request, adding=False)
 
@@ -78,19 +84,28 @@ def add_permission(request):
 
 
 @view_config(
-    route_name="role.remove_permission", request_method="POST", renderer=JSON, permission="manage_role"
+    route_name="role.remove_permission",
+    request_method="POST",
+    renderer=JSON,
+    permission="manage_role",
 )
 def remove_permission(request):
     return _change_permission(request, granted=False)
 
 
-@view_config(route_name="permission.list", request_method="GET", renderer=JSON, permission="manage_role")
+@view_config(
+    route_name="permission.list", request_method="GET", renderer=JSON, permission="manage_role"
+)
 def list_permissions(request):
     perms = list(request.db.scalars(select(Permission).order_by(Permission.name)))
-    return request.ok({"permissions": [services.permission_json(p) for p in perms], "total": len(perms)})
+    return request.ok(
+        {"permissions": [services.permission_json(p) for p in perms], "total": len(perms)}
+    )
 
 
-@view_config(route_name="permission.view", request_method="GET", renderer=JSON, permission="manage_role")
+@view_config(
+    route_name="permission.view", request_method="GET", renderer=JSON, permission="manage_role"
+)
 def view_permission(request):
     permission = services.get_permission(request.db, request.matchdict["permission_id"])
     return request.ok(services.permission_json(permission))

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from common.errors import Conflict, Forbidden, Unauthorized, Unavailable
 from cloudauth.ldap.interfaces import DirectoryUnavailable, InvalidCredentials, NotEligible
 from cloudauth.passwords import hash_password, needs_rehash, verify_password
 from cloudauth.users.models import User
 from cloudauth.users.services import create_user, find_by_login
+from common.errors import Conflict, Forbidden, Unauthorized, Unavailable
 
 
 class LoginFailed(Unauthorized):

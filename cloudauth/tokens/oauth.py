@@ -14,8 +14,8 @@ from oauthlib.oauth1 import RequestValidator, SignatureOnlyEndpoint
 from oauthlib.oauth1.rfc5849 import SIGNATURE_HMAC_SHA1, SIGNATURE_HMAC_SHA256
 from sqlalchemy import select
 
-from common.netaddr import in_networks
 from cloudauth.users.models import User
+from common.netaddr import in_networks
 
 _SAFE = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
 
@@ -73,10 +73,15 @@ def verify_request(request) -> User | None:
     """The API key's user when the request's signature, timestamp and nonce are good."""
     settings = request.registry["scm.settings"]
     validator = ApiKeyValidator(
-        request.db, request.cache, request.registry["scm.secret_box"], settings.oauth_timestamp_window
+        request.db,
+        request.cache,
+        request.registry["scm.secret_box"],
+        settings.oauth_timestamp_window,
     )
     endpoint = SignatureOnlyEndpoint(validator)
-    headers = {k: v for k, v in request.headers.items() if k.lower() in ("authorization", "content-type")}
+    headers = {
+        k: v for k, v in request.headers.items() if k.lower() in ("authorization", "content-type")
+    }
     form = request.content_type == "application/x-www-form-urlencoded"
     body = request.body if request.method != "GET" and form else None
     valid, _ = endpoint.validate_request(signed_url(request), request.method, body or None, headers)

@@ -15,9 +15,9 @@ import string
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from common.security import Identity, token_hash, user_tokens_key, verify_cache_key
 from cloudauth.tokens.models import Token
 from cloudauth.users.models import User
+from common.security import Identity, token_hash, user_tokens_key, verify_cache_key
 
 ALPHABET = string.ascii_letters + string.digits
 TOKEN_LENGTH = 32

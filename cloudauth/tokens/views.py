@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from pyramid.view import view_config
 
-from common.envelope import utc_text
-from common.errors import BadRequest, Forbidden, Unauthorized
-from common.netaddr import in_networks
-from common.params import Params
 from cloudauth.audit.services import audit
 from cloudauth.ratelimit import LoginLimiter
 from cloudauth.tokens.login import LoginFailed, password_login, sso_login
 from cloudauth.tokens.oauth import verify_request
 from cloudauth.users.services import get_user
+from common.envelope import utc_text
+from common.errors import BadRequest, Forbidden, Unauthorized
+from common.netaddr import in_networks
+from common.params import Params
 
 JSON = "scm_json"
 
@@ -42,7 +42,9 @@ def _require_host(request, networks, setting: str) -> None:
 def request_token(request):
     user = verify_request(request)
     if user is None:
-        audit(request, "token.request_failed", detail="bad OAuth signature, key, timestamp or nonce")
+        audit(
+            request, "token.request_failed", detail="bad OAuth signature, key, timestamp or nonce"
+        )
         request.response.status = 401
         return request.registry["scm.envelope"].failure(
             "OAuth request refused: unknown key, bad signature, stale timestamp or reused nonce"
@@ -86,14 +88,20 @@ def _password_login(request, setting_name: str, networks, allow_first_login: boo
 @view_config(route_name="auth.login", request_method="POST", renderer=JSON)
 def login(request):
     settings = request.registry["scm.settings"]
-    return _password_login(request, "login_allowed.hosts", settings.login_allowed_hosts, True, "login")
+    return _password_login(
+        request, "login_allowed.hosts", settings.login_allowed_hosts, True, "login"
+    )
 
 
 @view_config(route_name="auth.authenticate", request_method="POST", renderer=JSON)
 def authenticate(request):
     settings = request.registry["scm.settings"]
     return _password_login(
-        request, "authenticate_allowed.hosts", settings.authenticate_allowed_hosts, False, "authenticate"
+        request,
+        "authenticate_allowed.hosts",
+        settings.authenticate_allowed_hosts,
+        False,
+        "authenticate",
     )
 
 

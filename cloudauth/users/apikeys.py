@@ -15,8 +15,8 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from common.errors import BadRequest, Conflict
 from cloudauth.users.models import User
+from common.errors import BadRequest, Conflict
 
 ALPHABET = string.ascii_letters + string.digits
 KEY_FORM = re.compile(r"^[A-Za-z0-9_.\-]{8,128}$")

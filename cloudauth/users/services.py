@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from common.errors import BadRequest, Conflict, NotFound
 from cloudauth.authz import Caller
 from cloudauth.passwords import check_new_password, hash_password, verify_password
 from cloudauth.roles.models import Role
 from cloudauth.users.models import User
+from common.errors import BadRequest, Conflict, NotFound
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}$")
 REGISTRATION_SOURCES = frozenset({"local", "api", "ldap", "sso", "portal", "whitelist"})
@@ -98,7 +98,9 @@ def list_users(db: Session, caller: Caller, query: UserQuery) -> tuple[int, list
     if query.email:
         stmt = stmt.where(User.email_key == query.email.strip().lower())
     total = db.scalar(select(func.count()).select_from(stmt.subquery()))
-    users = db.scalars(stmt.order_by(User.created_at, User.id).offset(query.offset).limit(query.limit))
+    users = db.scalars(
+        stmt.order_by(User.created_at, User.id).offset(query.offset).limit(query.limit)
+    )
     return total, list(users)
 
 
@@ -119,7 +121,9 @@ def create_user(
     """Create a user. ``caller`` None means Cloud Auth itself (first LDAP/SSO login)."""
     email, email_key = normalise_email(email)
     if registration_source not in REGISTRATION_SOURCES:
-        raise BadRequest(f"registration_source must be one of {', '.join(sorted(REGISTRATION_SOURCES))}")
+        raise BadRequest(
+            f"registration_source must be one of {', '.join(sorted(REGISTRATION_SOURCES))}"
+        )
     if caller is not None and not caller.sees_all("create_user"):
         owner_userid = caller.id  # an account owner's new users are theirs
     if owner_userid:
@@ -183,9 +187,9 @@ def set_password(
     """Self-service changes need the current password; an authorised manager's do not."""
     if not user.is_local:
         raise Conflict("this user's password is kept in the directory (LDAP/SSO), not here")
-    if caller is not None and caller.id == user.id:
-        if not current or not verify_password(user.password_hash, current):
-            raise BadRequest("current_password is wrong")
+    is_self = caller is not None and caller.id == user.id
+    if is_self and (not current or not verify_password(user.password_hash, current)):
+        raise BadRequest("current_password is wrong")
     user.password_hash = hash_password(check_new_password(new))
     user.default_password = False
     db.flush()

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pyramid.view import view_config
 
-from common.errors import BadRequest
-from common.params import Params
 from cloudauth.audit.services import audit
 from cloudauth.tokens.services import forget_cached_identities
 from cloudauth.users import apikeys
@@ -19,6 +17,8 @@ from cloudauth.users.services import (
     update_user,
     user_json,
 )
+from common.errors import BadRequest
+from common.params import Params
 
 JSON = "scm_json"
 
@@ -42,7 +42,9 @@ def list_view(request):
     )
 
 
-@view_config(route_name="user.view", request_method="GET", renderer=JSON, permission="authenticated")
+@view_config(
+    route_name="user.view", request_method="GET", renderer=JSON, permission="authenticated"
+)
 def view(request):
     caller = request.caller
     user = get_user(request.db, request.matchdict["user_id"])
@@ -51,7 +53,9 @@ def view(request):
     return request.ok(user_json(user, caller, counts.get(user.id)))
 
 
-@view_config(route_name="user.create", request_method="POST", renderer=JSON, permission="create_user")
+@view_config(
+    route_name="user.create", request_method="POST", renderer=JSON, permission="create_user"
+)
 def create(request):
     params = Params(request)
     caller = request.caller
@@ -77,7 +81,9 @@ def create(request):
     return request.ok(user_json(user, caller), "user created")
 
 
-@view_config(route_name="user.update", request_method="POST", renderer=JSON, permission="update_user")
+@view_config(
+    route_name="user.update", request_method="POST", renderer=JSON, permission="update_user"
+)
 def update(request):
     params = Params(request)
     caller = request.caller
@@ -96,7 +102,9 @@ def update(request):
     if was_active and not user.active:
         request.token_service.revoke_all(user.id)
     forget_cached_identities(request.cache, user.id)
-    audit(request, "user.updated", actor=caller.id, subject=user.id, detail=",".join(sorted(changes)))
+    audit(
+        request, "user.updated", actor=caller.id, subject=user.id, detail=",".join(sorted(changes))
+    )
     return request.ok(user_json(user, caller), "user updated")
 
 
@@ -109,14 +117,20 @@ def change_password(request):
     user = get_user(request.db, request.matchdict["user_id"])
     caller.require("set_password", user)
     set_password(
-        request.db, caller, user, params.required("password", 1024), params.optional("current_password", 1024)
+        request.db,
+        caller,
+        user,
+        params.required("password", 1024),
+        params.optional("current_password", 1024),
     )
     forget_cached_identities(request.cache, user.id)
     audit(request, "user.password_changed", actor=caller.id, subject=user.id)
     return request.ok({"default_password": user.default_password}, "password changed")
 
 
-@view_config(route_name="api_key.view", request_method="GET", renderer=JSON, permission="authenticated")
+@view_config(
+    route_name="api_key.view", request_method="GET", renderer=JSON, permission="authenticated"
+)
 def api_key_view(request):
     caller = request.caller
     user = get_user(request.db, request.matchdict["user_id"])
@@ -124,7 +138,9 @@ def api_key_view(request):
     return request.ok({"userid": user.id, "api_key": user.api_key or ""})
 
 
-@view_config(route_name="api_key.create", request_method="POST", renderer=JSON, permission="authenticated")
+@view_config(
+    route_name="api_key.create", request_method="POST", renderer=JSON, permission="authenticated"
+)
 def api_key_create(request):
     """A new key and secret; the secret is in this answer and never again."""
     caller = request.caller
@@ -133,10 +149,14 @@ def api_key_create(request):
     key, secret = apikeys.generate(request.db, request.registry["scm.secret_box"], user)
     audit(request, "api_key.created", actor=caller.id, subject=user.id)
     request.response.status = 201
-    return request.ok({"userid": user.id, "api_key": key, "api_secret": secret}, "store the secret now")
+    return request.ok(
+        {"userid": user.id, "api_key": key, "api_secret": secret}, "store the secret now"
+    )
 
 
-@view_config(route_name="api_key.set", request_method="POST", renderer=JSON, permission="set_api_key")
+@view_config(
+    route_name="api_key.set", request_method="POST", renderer=JSON, permission="set_api_key"
+)
 def api_key_set(request):
     params = Params(request)
     caller = request.caller
@@ -152,7 +172,9 @@ def api_key_set(request):
     return request.ok({"userid": user.id, "api_key": user.api_key})
 
 
-@view_config(route_name="api_key.delete", request_method="POST", renderer=JSON, permission="authenticated")
+@view_config(
+    route_name="api_key.delete", request_method="POST", renderer=JSON, permission="authenticated"
+)
 def api_key_delete(request):
     caller = request.caller
     user = get_user(request.db, request.matchdict["user_id"])

@@ -49,7 +49,10 @@ def main(argv=None) -> int:
         try:
             server, _app = _start(ini, package, port, args.host)
         except OSError as exc:
-            print(f"scm-demo: cannot start {package} on {args.host}:{port}: {exc.strerror}", file=sys.stderr)
+            print(
+                f"scm-demo: cannot start {package} on {args.host}:{port}: {exc.strerror}",
+                file=sys.stderr,
+            )
             for s in servers:
                 s.close()
             return 1

@@ -9,8 +9,8 @@ import datetime as dt
 import uuid
 
 import sqlalchemy as sa
-from argon2 import PasswordHasher
 from alembic import op
+from argon2 import PasswordHasher
 
 # InnoDB (Galera needs it), utf8mb4, binary collation: comparisons behave as on SQLite.
 TABLE_OPTIONS = {
