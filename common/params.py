@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote_to_bytes
+
 from common.errors import BadRequest
 from common.settings import FALSE_WORDS, TRUE_WORDS
 
 MAX_LENGTH = 4096
+FORM = "application/x-www-form-urlencoded"
 
 
 class Params:
@@ -13,6 +16,9 @@ class Params:
 
     def __init__(self, request):
         try:
+            if request.method == "POST" and request.content_type == FORM:
+                # WebOb would quietly turn bad bytes into U+FFFD; refuse them instead.
+                unquote_to_bytes(request.body.replace(b"+", b" ")).decode("utf-8")
             self._multi = request.POST if request.method == "POST" else request.GET
             self._multi.items()  # force decoding now, inside the try
         except (UnicodeDecodeError, ValueError):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import webtest
 from sqlalchemy import select
@@ -61,12 +63,42 @@ def db(auth_session_factory):
     session.close()
 
 
+_HASHES: dict[str, str] = {}
+
+
+def _hash(password: str) -> str:
+    # Argon2 is slow on purpose; the tests reuse one hash per password.
+    if password not in _HASHES:
+        _HASHES[password] = hash_password(password)
+    return _HASHES[password]
+
+
 class Users:
     """Makes users straight in the database (the API is what the tests exercise)."""
 
-    def __init__(self, db):
+    def __init__(self, db, clock):
         self.db = db
+        self.clock = clock
         self.count = 0
+
+    def token(self, user: User, lifetime_hours: float = 1) -> dict:
+        """Headers of a token issued to ``user`` without a login round trip."""
+        from common.security import token_hash
+        from cloudauth.tokens.models import Token
+        from cloudauth.tokens.services import new_token
+
+        token = new_token()
+        self.db.add(
+            Token(
+                token_hash=token_hash(token),
+                user_id=user.id,
+                source="test",
+                created_at=self.clock(),
+                expires_at=self.clock() + dt.timedelta(hours=lifetime_hours),
+            )
+        )
+        self.db.commit()
+        return {"X-Auth-Token": token, "X-Auth-Cloudauth-Id": user.id}
 
     def make(self, roles=(), owner=None, password="correct horse", active=1, **kw) -> User:
         self.count += 1
@@ -75,7 +107,7 @@ class Users:
             email=email,
             email_key=email.lower(),
             name=kw.pop("name", f"User {self.count}"),
-            password_hash=hash_password(password) if password else None,
+            password_hash=_hash(password) if password else None,
             owner_userid=owner.id if owner else None,
             active=active,
             **kw,
@@ -90,8 +122,8 @@ class Users:
 
 
 @pytest.fixture
-def users(db):
-    return Users(db)
+def users(db, clock):
+    return Users(db, clock)
 
 
 def login(testapp, who: str, password: str = "correct horse") -> dict:
