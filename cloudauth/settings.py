@@ -105,6 +105,7 @@ def _ldap(r: Raw) -> LdapSettings:
         mail_attr=r.str("ldap.mail_attr", "mail"),
         name_attr=r.str("ldap.name_attr", "cn"),
         uname_attr=r.optional("ldap.uname_attr"),
-        require_group=r.optional("ldap.require_group"),
+        # The portal guide calls it ldap.auth_require_group (seed 1.8.3); both are read.
+        require_group=r.optional("ldap.require_group") or r.optional("ldap.auth_require_group"),
         require_attr=r.optional("ldap.require_attr"),
     )

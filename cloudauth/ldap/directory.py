@@ -9,7 +9,7 @@ How a login is checked, on the first host of ``ldap.hosts`` that answers:
 3. a second connection binds as that entry's DN with the password (an empty password is refused
    before any bind: LDAP would treat it as an unauthenticated bind and "succeed");
 4. only then the site's requirements are checked, so a wrong password never reveals eligibility:
-   ``ldap.require_attr`` must have a non-blank value, and the user must be in ``ldap.require_group``.
+   ``ldap.require_attr`` must have a non-blank value; the user must be in ``ldap.require_group``.
 
 ``ldap.require_group`` is either a group DN (any value containing ``=``) or a bare group ``cn``.
 Membership holds when the user's ``memberOf`` names the group, or when the group entry lists the
@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from ldap3 import ANONYMOUS, BASE, NONE, SIMPLE, SUBTREE, SYNC, Connection, Server, Tls
 from ldap3.core.exceptions import LDAPException
 from ldap3.utils.conv import escape_filter_chars
-from ldap3.utils.dn import parse_dn
+from ldap3.utils.dn import to_dn
 
 from cloudauth.settings import LdapSettings
 from common.settings import ConfigError
@@ -51,8 +51,9 @@ log = logging.getLogger(__name__)
 _ATTRIBUTE = re.compile(r"^(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)+)$")
 _MAX_LOGIN = 256
 
-# Result codes that say "this host cannot serve now", as opposed to "no" from a healthy host.
-_HOST_TROUBLE = {1, 3, 11, 51, 52, 80}  # operationsError timeLimit adminLimit busy unavailable other
+# Result codes meaning "this host cannot serve now" rather than "no": operationsError,
+# timeLimitExceeded, adminLimitExceeded, busy, unavailable, other.
+_HOST_TROUBLE = frozenset({1, 3, 11, 51, 52, 80})
 _NO_SUCH_OBJECT = 32
 _SIZE_LIMIT_EXCEEDED = 4
 
@@ -82,11 +83,18 @@ class Ldap3Directory:
     def __init__(self, settings: LdapSettings):
         _check(settings)
         self._settings = settings
-        tls = _tls(settings)
-        self._servers = [
-            Server(_url(host), tls=tls, connect_timeout=settings.timeout, get_info=NONE)
-            for host in settings.hosts
-        ]
+        self._tls = _tls(settings)
+        self._urls = tuple(_url(host) for host in settings.hosts)
+        for url in self._urls:
+            try:
+                self._server(url)
+            except LDAPException as e:
+                raise ConfigError(f"setting ldap.hosts: {url!r}: {e}") from None
+        # DNs as ldap3 accepts them (it refuses the spaces LDAPv2-style DNs put after commas).
+        self._search_dn = _compact(settings.user_search_dn)
+        self._group_dn = (
+            _compact(settings.require_group) if _is_dn(settings.require_group) else None
+        )
         self._suffix = _suffix(settings.user_search_dn)
 
     def authenticate(self, login: str, password: str) -> LdapUser:
@@ -126,17 +134,21 @@ class Ldap3Directory:
             _close(service)
         return self._user(entry, login)
 
+    def _server(self, url: str) -> Server:
+        # A Server per attempt: ldap3 keeps per-connection state (current_address) on it.
+        return Server(url, tls=self._tls, connect_timeout=self._settings.timeout, get_info=NONE)
+
     def _on_first_host(self, work):
         reasons = []
-        for server in self._servers:
+        for url in self._urls:
             try:
-                return work(server)
+                return work(self._server(url))
             except _HostFailed as e:
                 reason = str(e)
             except (LDAPException, OSError) as e:
                 reason = f"{type(e).__name__}: {e}"
-            log.warning("LDAP host %s skipped: %s", _name(server), reason)
-            reasons.append(f"{_name(server)}: {reason}")
+            log.warning("LDAP host %s skipped: %s", url, reason)
+            reasons.append(f"{url}: {reason}")
         raise DirectoryUnavailable("no LDAP host answered (" + "; ".join(reasons) + ")")
 
     def _service_connection(self, server: Server) -> Connection:
@@ -150,7 +162,9 @@ class Ldap3Directory:
         if not conn.bind():
             result = _result(conn)
             _close(conn)
-            raise _HostFailed(f"{who} was refused ({result}); check ldap.bind_uname and ldap.bind_pw")
+            raise _HostFailed(
+                f"{who} was refused ({result}); check ldap.bind_uname and ldap.bind_pw"
+            )
         return conn
 
     def _check_password(self, server: Server, dn: str, password: str) -> None:
@@ -194,7 +208,7 @@ class Ldap3Directory:
             a for a in (s.uid_attr, s.mail_attr, s.name_attr, s.uname_attr, s.require_attr) if a
         }
         conn.search(
-            s.user_search_dn,
+            self._search_dn,
             f"({s.uid_attr}={escape_filter_chars(login)})",
             search_scope=SUBTREE,
             attributes=sorted(wanted),
@@ -203,7 +217,9 @@ class Ldap3Directory:
         code = conn.result.get("result")
         entries = _entries(conn)
         if code == _NO_SUCH_OBJECT:
-            log.warning("ldap.user_search_dn %s does not exist on %s", s.user_search_dn, _name(conn))
+            log.warning(
+                "ldap.user_search_dn %s does not exist on %s", s.user_search_dn, _name(conn)
+            )
             return None
         if code == _SIZE_LIMIT_EXCEEDED or len(entries) > 1:
             log.warning("LDAP login %r matches more than one entry; refused", login)
@@ -228,8 +244,8 @@ class Ldap3Directory:
         clauses.append(f"(uniqueMember={escape_filter_chars(entry.dn)})")
         clauses += [f"(memberUid={escape_filter_chars(uid)})" for uid in entry.values("uid")]
         members = "(|" + "".join(clauses) + ")"
-        if _is_dn(group):
-            conn.search(group, members, search_scope=BASE, attributes=["1.1"])
+        if self._group_dn:
+            conn.search(self._group_dn, members, search_scope=BASE, attributes=["1.1"])
         else:
             found = f"(&(cn={escape_filter_chars(group)}){members})"
             conn.search(self._suffix, found, search_scope=SUBTREE, attributes=["1.1"], size_limit=1)
@@ -284,12 +300,10 @@ def _check(s: LdapSettings) -> None:
         raise ConfigError(f"setting ldap.cacert_dir: no such directory {s.cacert_dir}")
     if s.key_file and not s.cert_file:
         raise ConfigError("setting ldap.key_file needs ldap.cert_file")
-    try:
-        parse_dn(s.user_search_dn)
-        if s.require_group and _is_dn(s.require_group):
-            parse_dn(s.require_group)
-    except LDAPException as e:
-        raise ConfigError(f"setting ldap.user_search_dn or ldap.require_group: {e}") from None
+    if _rdns(s.user_search_dn) is None:
+        raise ConfigError(f"setting ldap.user_search_dn: {s.user_search_dn!r} is not a DN")
+    if s.require_group and _is_dn(s.require_group) and _rdns(s.require_group) is None:
+        raise ConfigError(f"setting ldap.require_group: {s.require_group!r} is not a DN")
 
 
 def _tls(s: LdapSettings) -> Tls:
@@ -313,15 +327,26 @@ def _plausible(login) -> bool:
     return isinstance(login, str) and bool(login.strip()) and len(login) <= _MAX_LOGIN
 
 
-def _is_dn(group: str) -> bool:
-    return "=" in group
+def _is_dn(group: str | None) -> bool:
+    return bool(group) and "=" in group
+
+
+def _compact(dn: str) -> str:
+    return ",".join(f"{a}={v}" for a, v in _rdns(dn) or ())
+
+
+def _rdns(dn: str) -> tuple[tuple[str, str], ...] | None:
+    """A DN's (attribute, value) pairs, spaces around ``,`` and ``=`` dropped (LDAPv2 style DNs,
+    which servers accept, are common in config files); None when it is not a DN."""
+    rdns = tuple(to_dn(dn, decompose=True, remove_space=True)) if dn and dn.strip() else ()
+    if not rdns or any(not a or not v or not _ATTRIBUTE.match(a) for a, v in rdns):
+        return None
+    return rdns
 
 
 def _normal_dn(dn: str) -> tuple[tuple[str, str], ...] | None:
-    try:
-        return tuple((a.lower(), v.strip().lower()) for a, v, _ in parse_dn(dn, strip=True))
-    except LDAPException:
-        return None
+    rdns = _rdns(dn)
+    return tuple((a.lower(), v.lower()) for a, v in rdns) if rdns else None
 
 
 def _names_group(member_of: str, group: str) -> bool:
@@ -336,16 +361,13 @@ def _names_group(member_of: str, group: str) -> bool:
 
 def _suffix(search_dn: str) -> str:
     """The directory suffix a bare group cn is looked for under."""
-    rdns = parse_dn(search_dn, escape=False, strip=True)
+    rdns = _rdns(search_dn) or ()
     tail = []
-    for attr, value, _ in reversed(rdns):
+    for attr, value in reversed(rdns):
         if attr.lower() != "dc":
             break
         tail.insert(0, f"{attr}={value}")
-    if tail:
-        return ",".join(tail)
-    attr, value, _ = rdns[-1]
-    return f"{attr}={value}"
+    return ",".join(tail) or "=".join(rdns[-1])
 
 
 def _entries(conn: Connection) -> list[_Entry]:

@@ -13,6 +13,8 @@ from pyramid.paster import bootstrap
 from cloudauth.tokens.services import forget_cached_identities
 from cloudauth.users.services import find_by_login, set_password
 from common.errors import APIError
+from cloudauth.audit.services import record
+from cloudauth.audit.services import record
 
 
 def read_password(stdin=sys.stdin) -> str:
@@ -41,13 +43,10 @@ def main(argv=None, stdin=None) -> int:
                 user = find_by_login(request.db, args.login)
                 if user is None:
                     raise APIError(f"no user {args.login!r}")
+                userid = user.id
                 set_password(request.db, None, user, password)
-                from cloudauth.audit.services import record
-
-                record(
-                    request.db, "user.password_changed", subject=user.id, detail="console script"
-                )
-            forget_cached_identities(request.registry["scm.cache"], user.id)
+                record(request.db, "user.password_changed", subject=userid, detail="console script")
+            forget_cached_identities(request.registry["scm.cache"], userid)
         except APIError as exc:
             print(f"cloudauth-set-password: {exc.message}", file=sys.stderr)
             return 1

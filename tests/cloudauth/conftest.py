@@ -83,9 +83,9 @@ class Users:
 
     def token(self, user: User, lifetime_hours: float = 1) -> dict:
         """Headers of a token issued to ``user`` without a login round trip."""
-        from common.security import token_hash
         from cloudauth.tokens.models import Token
         from cloudauth.tokens.services import new_token
+        from common.security import token_hash
 
         token = new_token()
         self.db.add(

@@ -1,0 +1,269 @@
+from __future__ import annotations
+
+import io
+
+from sqlalchemy import select
+
+from cloudauth.audit.models import AuditEvent
+from cloudauth.users.models import User
+
+
+def test_account_owner_creates_users_they_own(testapp, users):
+    owner = users.make(roles=["account_owner"])
+    headers = users.token(owner)
+    body = testapp.post(
+        "/user/create",
+        {"email": "b@example.com", "password": "long enough", "owner_userid": "ignored"},
+        headers=headers,
+        status=201,
+    ).json["data"]
+    assert body["owner_userid"] == owner.id
+    listed = testapp.get("/user/list", headers=headers).json["data"]
+    assert {u["id"] for u in listed["users"]} == {owner.id, body["id"]}
+    assert listed["total"] == 2
+
+
+def test_superuser_sees_everyone_and_the_extra_fields(testapp, users):
+    owner = users.make(roles=["account_owner"])
+    users.make(owner=owner)
+    data = testapp.get("/user/list", headers=users.token(users.admin())).json["data"]
+    assert data["total"] == 3
+    row = next(u for u in data["users"] if u["id"] == owner.id)
+    assert row["num_owned_accounts"] == 1
+    assert row["roles"] == ["account_owner"]
+    assert {"api_key", "registration_source"} <= set(row)
+    assert "password_hash" not in str(data) and "password" not in row
+
+
+def test_owner_does_not_see_superuser_fields(testapp, users):
+    owner = users.make(roles=["account_owner"])
+    row = testapp.get(f"/user/view/{owner.id}", headers=users.token(owner)).json["data"]
+    assert "roles" not in row and "api_key" not in row
+
+
+def test_email_is_unique_case_insensitively(testapp, users):
+    users.make(email="dup@example.com")
+    response = testapp.post(
+        "/user/create",
+        {"email": "DUP@Example.com", "password": "long enough"},
+        headers=users.token(users.admin()),
+        status=409,
+    )
+    assert "already exists" in response.json["message"]
+
+
+def test_bad_email_and_short_password_are_400(testapp, users):
+    headers = users.token(users.admin())
+    assert (
+        "valid address"
+        in testapp.post(
+            "/user/create",
+            {"email": "not-an-email", "password": "long enough"},
+            headers=headers,
+            status=400,
+        ).json["message"]
+    )
+    assert (
+        "at least"
+        in testapp.post(
+            "/user/create",
+            {"email": "ok@example.com", "password": "short"},
+            headers=headers,
+            status=400,
+        ).json["message"]
+    )
+
+
+def test_inactive_users_are_hidden_unless_asked(testapp, users):
+    users.make(active=0)
+    headers = users.token(users.admin())
+    assert testapp.get("/user/list", headers=headers).json["data"]["total"] == 1
+    assert (
+        testapp.get("/user/list", {"show_inactive": "1"}, headers=headers).json["data"]["total"]
+        == 2
+    )
+
+
+def test_registration_source_filter_is_superusers_only(testapp, users):
+    owner = users.make(roles=["account_owner"])
+    testapp.get(
+        "/user/list", {"registration_source": "ldap"}, headers=users.token(owner), status=400
+    )
+    testapp.get(
+        "/user/list",
+        {"registration_source": "ldap"},
+        headers=users.token(users.admin()),
+        status=200,
+    )
+
+
+def test_deactivating_a_user_revokes_their_tokens(testapp, users):
+    owner = users.make(roles=["account_owner"])
+    managed = users.make(owner=owner)
+    managed_headers = users.token(managed)
+    testapp.get(f"/user/view/{managed.id}", headers=managed_headers, status=200)
+    testapp.post(
+        f"/user/update/{managed.id}", {"active": "0"}, headers=users.token(owner), status=200
+    )
+    testapp.get(f"/user/view/{managed.id}", headers=managed_headers, status=401)
+
+
+def test_nobody_deactivates_themself(testapp, users):
+    admin = users.admin()
+    testapp.post(
+        f"/user/update/{admin.id}", {"active": "0"}, headers=users.token(admin), status=409
+    )
+
+
+def test_only_superuser_moves_users_between_owners(testapp, users):
+    owner, other = users.make(roles=["account_owner"]), users.make(roles=["account_owner"])
+    managed = users.make(owner=owner)
+    testapp.post(
+        f"/user/update/{managed.id}",
+        {"owner_userid": other.id},
+        headers=users.token(owner),
+        status=400,
+    )
+    body = testapp.post(
+        f"/user/update/{managed.id}", {"owner_userid": other.id}, headers=users.token(users.admin())
+    ).json
+    assert body["data"]["owner_userid"] == other.id
+
+
+def test_self_service_password_change_needs_the_current_one(testapp, users):
+    user = users.make()
+    headers = users.token(user)
+    testapp.post(
+        f"/user/set_password/{user.id}", {"password": "brand new pw"}, headers=headers, status=400
+    )
+    testapp.post(
+        f"/user/set_password/{user.id}",
+        {"password": "brand new pw", "current_password": "correct horse"},
+        headers=headers,
+    )
+    testapp.post("/auth/login", {"username": user.email, "password": "brand new pw"}, status=200)
+
+
+def test_changing_admins_password_clears_the_default_flag(testapp, users):
+    admin = users.admin()
+    headers = users.token(admin)
+    body = testapp.post(
+        f"/user/set_password/{admin.id}",
+        {"password": "a better one", "current_password": "Penguin"},
+        headers=headers,
+    ).json
+    assert body["data"]["default_password"] is False
+    login = testapp.post("/auth/login", {"username": "admin", "password": "a better one"}).json
+    assert login["data"]["default_password"] is False
+
+
+def test_the_last_superuser_stays(testapp, users):
+    admin = users.admin()
+    headers = users.token(admin)
+    roles = testapp.get("/role/list", headers=headers).json["data"]["roles"]
+    superuser = next(r for r in roles if r["name"] == "superuser")
+    assert superuser["permissions"]  # every permission, as data
+    testapp.post(
+        f"/role/remove_user/{superuser['id']}", {"user_id": admin.id}, headers=headers, status=409
+    )
+    second = users.make(roles=["superuser"])
+    testapp.post(
+        f"/role/remove_user/{superuser['id']}", {"user_id": admin.id}, headers=headers, status=200
+    )
+    members = testapp.get(f"/role/view/{superuser['id']}", headers=users.token(second)).json[
+        "data"
+    ]["members"]
+    assert [m["id"] for m in members] == [second.id]
+
+
+def test_role_changes_are_audited(testapp, users, db):
+    admin, user = users.admin(), users.make()
+    headers = users.token(admin)
+    role = next(
+        r
+        for r in testapp.get("/role/list", headers=headers).json["data"]["roles"]
+        if r["name"] == "account_owner"
+    )
+    testapp.post(f"/role/add_user/{role['id']}", {"user_id": user.id}, headers=headers)
+    event = db.scalar(select(AuditEvent).where(AuditEvent.event == "role.member_added"))
+    assert (
+        event.subject_userid == user.id
+        and event.actor_userid == admin.id
+        and event.detail == "account_owner"
+    )
+    audit = testapp.get("/audit/list", {"userid": user.id}, headers=headers).json["data"]
+    assert audit["events"][0]["event"] == "role.member_added"
+
+
+def test_system_account_names_are_unique_per_controller(testapp, users):
+    headers = users.token(users.admin())
+    cc = testapp.post(
+        "/cloud_controller/create", {"name": "west"}, headers=headers, status=201
+    ).json["data"]["id"]
+    alice, bob = users.make(), users.make()
+    form = {"user_id": alice.id, "username": "alice", "uuid": "u-a", "cloud_controller_id": cc}
+    testapp.post("/system_account/create", form, headers=headers, status=201)
+    testapp.post("/system_account/create", dict(form, user_id=bob.id), headers=headers, status=409)
+    testapp.post(
+        "/system_account/create", dict(form, username="alice2"), headers=headers, status=409
+    )
+    testapp.post(
+        "/system_account/create",
+        dict(form, user_id=bob.id, username="Bad Name"),
+        headers=headers,
+        status=400,
+    )
+    view = testapp.get(f"/user/view/{alice.id}", headers=headers).json["data"]
+    assert view["system_accounts"] == [
+        {
+            "id": view["system_accounts"][0]["id"],
+            "username": "alice",
+            "uuid": "u-a",
+            "cloud_controller_id": cc,
+        }
+    ]
+
+
+def test_cloud_controller_ids_are_integers_from_one(testapp, users):
+    headers = users.token(users.admin())
+    first = testapp.post(
+        "/cloud_controller/create", {"name": "one"}, headers=headers, status=201
+    ).json["data"]
+    second = testapp.post(
+        "/cloud_controller/create", {"name": "two"}, headers=headers, status=201
+    ).json["data"]
+    assert isinstance(first["id"], int) and second["id"] == first["id"] + 1
+    testapp.post("/cloud_controller/create", {"name": "one"}, headers=headers, status=409)
+
+
+def test_set_password_script_reads_stdin_not_argv(auth_db_url, tmp_path, capsys, auth_engine):
+    from cloudauth.scripts.set_password import main
+
+    ini = tmp_path / "cloudauth.ini"
+    ini.write_text(
+        "[app:main]\nuse = egg:scm#cloudauth\n"
+        f"sqlalchemy.url = {auth_db_url}\n"
+        "apikey.encryption_keys = ZGVtby1vbmx5LWtleS1kby1ub3QtdXNlLWluLXByb2Q=\n"
+    )
+    stdin = io.StringIO("tiny\n")
+    assert main([str(ini), "admin"], stdin=stdin) == 1
+    assert "at least" in capsys.readouterr().err
+    assert main([str(ini), "nobody"], stdin=io.StringIO("long enough pw\n")) == 1
+    assert "no user" in capsys.readouterr().err
+    from sqlalchemy.orm import Session
+
+    from cloudauth.passwords import verify_password
+
+    try:
+        assert main([str(ini), "admin"], stdin=io.StringIO("a new admin pw\n")) == 0
+        with Session(auth_engine) as session:
+            admin = session.scalar(select(User).where(User.username == "admin"))
+            assert verify_password(admin.password_hash, "a new admin pw")
+            assert admin.default_password is False
+    finally:
+        from cloudauth.passwords import hash_password
+
+        with Session(auth_engine) as session:  # the script commits for real: put admin back
+            admin = session.scalar(select(User).where(User.username == "admin"))
+            admin.password_hash, admin.default_password = hash_password("Penguin"), True
+            session.commit()
