@@ -10,11 +10,10 @@ import sys
 
 from pyramid.paster import bootstrap
 
+from cloudauth.audit.services import record
 from cloudauth.tokens.services import forget_cached_identities
 from cloudauth.users.services import find_by_login, set_password
 from common.errors import APIError
-from cloudauth.audit.services import record
-from cloudauth.audit.services import record
 
 
 def read_password(stdin=sys.stdin) -> str:
