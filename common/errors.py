@@ -99,6 +99,7 @@ def unexpected_error_view(exc, request):
 
 
 def includeme(config):
+    config.include("pyramid_retry")  # its view predicates are used below
     json = "scm_json"
     config.add_exception_view(api_error_view, context=APIError, renderer=json)
     config.add_notfound_view(not_found_view, renderer=json)

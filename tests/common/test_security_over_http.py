@@ -1,0 +1,155 @@
+"""A downstream service (as the controller and accountant will be) authenticates through a real
+Cloud Auth over HTTP, caching answers in the shared cache; revocation is seen at once."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import uuid
+
+import pytest
+import webtest
+from pyramid.config import Configurator
+from waitress.server import create_server
+
+from cloudauth import main as cloudauth_main
+from common.cache import MemoryCache, PrefixedCache, RedisCache
+from common.cloudauth_client import CloudAuthClient, CloudAuthClientSettings
+from common.envelope import ServiceEnvelope
+from common.migrations import upgrade
+from common.security import CachingVerifier, TokenSecurityPolicy
+from tests.cloudauth.conftest import DEMO_KEY
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def shared_cache():
+    url = os.environ.get("SCM_TEST_REDIS_URL")
+    inner = RedisCache(url) if url else MemoryCache()
+    return PrefixedCache(inner, f"scmtest:{uuid.uuid4().hex}:")
+
+
+@pytest.fixture(scope="module")
+def live_cloudauth(tmp_path_factory, shared_cache):
+    url = f"sqlite:///{tmp_path_factory.mktemp('live')}/cloudauth.sqlite"
+    app = cloudauth_main(
+        {},
+        **{
+            "sqlalchemy.url": url,
+            "apikey.encryption_keys": DEMO_KEY,
+            "login_allowed.hosts": "127.0.0.1",
+        },
+    )
+    upgrade("cloudauth", app.registry["scm.db_engine"])
+    app.registry["scm.cache"] = shared_cache
+    port = _free_port()
+    server = create_server(app, host="127.0.0.1", port=port, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.close()
+
+
+def _thing(request):
+    return request.ok({"caller": request.identity.userid})
+
+
+def downstream_app(cloudauth_url, cache, ttl=30):
+    with Configurator(settings={}) as config:
+        config.registry["scm.envelope"] = ServiceEnvelope()
+        config.include("common.envelope")
+        config.include("common.errors")
+        client = CloudAuthClient(CloudAuthClientSettings(url=cloudauth_url, timeout=2))
+        config.set_security_policy(TokenSecurityPolicy(CachingVerifier(client, cache, ttl)))
+        config.add_route("thing", "/thing")
+        config.add_view(_thing, route_name="thing", renderer="scm_json", permission="view_user")
+    return webtest.TestApp(config.make_wsgi_app())
+
+
+def _login(url):
+    import requests
+
+    body = requests.post(
+        f"{url}/auth/login", data={"username": "admin", "password": "Penguin"}, timeout=5
+    ).json()
+    return {
+        "X-Auth-Token": body["authentication_token"],
+        "X-Auth-Cloudauth-Id": body["data"]["userid"],
+    }
+
+
+def test_valid_token_passes_and_is_cached(live_cloudauth, shared_cache):
+    app = downstream_app(live_cloudauth, shared_cache)
+    headers = _login(live_cloudauth)
+    assert app.get("/thing", headers=headers).json == {
+        "data": {"caller": headers["X-Auth-Cloudauth-Id"]},
+        "msg": "",
+        "success": True,
+    }
+    from common.security import token_hash, verify_cache_key
+
+    assert shared_cache.get(verify_cache_key(token_hash(headers["X-Auth-Token"]))) is not None
+
+
+def test_revocation_is_seen_at_once_despite_the_cache(live_cloudauth, shared_cache):
+    import requests
+
+    app = downstream_app(live_cloudauth, shared_cache, ttl=3600)
+    headers = _login(live_cloudauth)
+    app.get("/thing", headers=headers, status=200)
+    requests.post(
+        f"{live_cloudauth}/auth/revoke_token",
+        data={"auth_token": headers["X-Auth-Token"]},
+        timeout=5,
+    )
+    body = app.get("/thing", headers=headers, status=401).json
+    assert body == {"data": None, "msg": "missing, invalid or expired token", "success": False}
+
+
+def test_forged_and_missing_tokens_are_401(live_cloudauth, shared_cache):
+    app = downstream_app(live_cloudauth, shared_cache)
+    headers = _login(live_cloudauth)
+    app.get("/thing", status=401)
+    app.get("/thing", headers=dict(headers, **{"X-Auth-Token": "B" * 32}), status=401)
+    app.get(
+        "/thing", headers=dict(headers, **{"X-Auth-Cloudauth-Id": uuid.uuid4().hex}), status=401
+    )
+
+
+def test_a_permission_the_user_lacks_is_403(live_cloudauth, shared_cache):
+    import requests
+
+    admin = _login(live_cloudauth)
+    requests.post(
+        f"{live_cloudauth}/user/create",
+        data={"email": "plain@example.com", "password": "long enough"},
+        headers=admin,
+        timeout=5,
+    )
+    body = requests.post(
+        f"{live_cloudauth}/auth/login",
+        data={"username": "plain@example.com", "password": "long enough"},
+        timeout=5,
+    ).json()
+    headers = {
+        "X-Auth-Token": body["authentication_token"],
+        "X-Auth-Cloudauth-Id": body["data"]["userid"],
+    }
+    response = downstream_app(live_cloudauth, shared_cache).get(
+        "/thing", headers=headers, status=403
+    )
+    assert response.json["msg"] == "permission view_user is required"
+
+
+def test_cloudauth_down_is_503_not_401(shared_cache):
+    app = downstream_app(f"http://127.0.0.1:{_free_port()}", shared_cache)
+    response = app.get(
+        "/thing", headers={"X-Auth-Token": "C" * 32, "X-Auth-Cloudauth-Id": "x"}, status=503
+    )
+    assert "Cloud Auth cannot be reached" in response.json["msg"]
