@@ -29,8 +29,10 @@ def make_engine(settings, prefix: str = "sqlalchemy.") -> Engine:
     engine = engine_from_config(settings, prefix, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-        # Let SQLAlchemy, not pysqlite, decide when transactions begin, so SAVEPOINTs work.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        # SQLAlchemy, not pysqlite, begins transactions (so SAVEPOINTs work), and IMMEDIATE takes
+        # the write lock up front: concurrent writers then wait (busy_timeout) instead of failing
+        # with "database is locked" when a reader tries to upgrade.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
     return engine
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import string
+from collections.abc import Callable
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -44,9 +45,16 @@ def identity_of(user: User, expires_at: dt.datetime) -> Identity:
 
 
 class TokenService:
-    def __init__(self, db: Session, cache, now: dt.datetime, lifetime: float, cache_ttl: float):
-        self.db, self.cache, self.now = db, cache, now
+    def __init__(
+        self, db: Callable[[], Session], cache, now: dt.datetime, lifetime: float, cache_ttl: float
+    ):
+        # ``db`` is called only when needed: a check answered from the cache opens no session.
+        self._db, self.cache, self.now = db, cache, now
         self.lifetime, self.cache_ttl = lifetime, cache_ttl
+
+    @property
+    def db(self) -> Session:
+        return self._db()
 
     def issue(self, user: User, source: str, client_addr: str | None) -> tuple[str, dt.datetime]:
         token = new_token()
@@ -123,7 +131,11 @@ def forget_cached_identities(cache, userid: str) -> None:
 def token_service(request) -> TokenService:
     settings = request.registry["scm.settings"]
     return TokenService(
-        request.db, request.cache, request.now, settings.token_lifetime, settings.token_cache_ttl
+        lambda: request.db,
+        request.cache,
+        request.now,
+        settings.token_lifetime,
+        settings.token_cache_ttl,
     )
 
 

@@ -1,0 +1,225 @@
+"""Cloud Auth throughput and latency under concurrent load on loopback (see bench/README.md)."""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import multiprocessing as mp
+import os
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+
+from waitress.server import create_server
+
+DEMO_KEY = "ZGVtby1vbmx5LWtleS1kby1ub3QtdXNlLWluLXByb2Q="
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_cloudauth(db_url: str, cache_ttl: str, threads: int):
+    from cloudauth import main
+    from common.migrations import upgrade
+
+    app = main(
+        {},
+        **{
+            "sqlalchemy.url": db_url,
+            "cache.url": f"memory://bench-{cache_ttl}",
+            "apikey.encryption_keys": DEMO_KEY,
+            "login_allowed.hosts": "127.0.0.1",
+            "token.cache_ttl": cache_ttl,
+            "login.max_failures_per_address": "1000000",
+        },
+    )
+    upgrade("cloudauth", app.registry["scm.db_engine"])
+    port = free_port()
+    server = create_server(app, host="127.0.0.1", port=port, threads=threads, backlog=1024)
+    threading.Thread(target=server.run, daemon=True).start()
+    return server, port
+
+
+def _worker(port, paths, seconds, concurrency, out):
+    """One process: ``concurrency`` threads, each with a keep-alive connection."""
+    latencies, errors = [], 0
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def loop(my_paths):
+        nonlocal errors
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        mine, i = [], 0
+        while time.perf_counter() < deadline and i < len(my_paths):
+            method, path, headers = my_paths[i]
+            i += 1
+            start = time.perf_counter()
+            try:
+                conn.request(method, path, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                ok = response.status == 200
+            except (OSError, http.client.HTTPException):
+                ok = False
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            mine.append(time.perf_counter() - start)
+            if not ok:
+                with lock:
+                    errors += 1
+        with lock:
+            latencies.extend(mine)
+
+    chunk = max(1, len(paths) // concurrency)
+    threads = [
+        threading.Thread(target=loop, args=(paths[k * chunk : (k + 1) * chunk],))
+        for k in range(concurrency)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    out.put((latencies, errors))
+
+
+def load(port, paths_for, seconds, processes, concurrency):
+    queue = mp.Queue()
+    started = time.perf_counter()
+    procs = [
+        mp.Process(target=_worker, args=(port, paths_for(p), seconds, concurrency, queue))
+        for p in range(processes)
+    ]
+    for p in procs:
+        p.start()
+    results = [queue.get() for _ in procs]
+    for p in procs:
+        p.join()
+    elapsed = time.perf_counter() - started
+    latencies = sorted(x for lat, _ in results for x in lat)
+    errors = sum(e for _, e in results)
+    if not latencies:
+        return {"rps": 0.0, "p50": float("nan"), "p99": float("nan"), "n": 0, "errors": errors}
+    return {
+        "rps": len(latencies) / min(elapsed, seconds + 0.5),
+        "p50": statistics.median(latencies) * 1000,
+        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        "n": len(latencies),
+        "errors": errors,
+    }
+
+
+def login(port):
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    body = urllib.parse.urlencode({"username": "admin", "password": "Penguin"})
+    conn.request("POST", "/auth/login", body, {"Content-Type": "application/x-www-form-urlencoded"})
+    import json
+
+    data = json.loads(conn.getresponse().read())
+    return data["authentication_token"], data["data"]["userid"]
+
+
+def api_key(port, token, userid):
+    import json
+
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    conn.request(
+        "POST",
+        f"/api_key/create/{userid}",
+        "",
+        {"X-Auth-Token": token, "X-Auth-Cloudauth-Id": userid},
+    )
+    data = json.loads(conn.getresponse().read())["data"]
+    return data["api_key"], data["api_secret"]
+
+
+def signed_paths(port, key, secret, count, seed):
+    import oauth2
+
+    consumer = oauth2.Consumer(key, secret)
+    url = f"http://127.0.0.1:{port}/auth/request_token"
+    out = []
+    for i in range(count):
+        req = oauth2.Request.from_consumer_and_token(
+            consumer,
+            http_method="GET",
+            http_url=url,
+            parameters={"oauth_nonce": f"{seed}-{i}-{os.urandom(4).hex()}"},
+        )
+        req.sign_request(oauth2.SignatureMethod_HMAC_SHA1(), consumer, None)
+        out.append(("GET", "/auth/request_token", req.to_header()))
+    return out
+
+
+def show(name, r):
+    print(
+        f"{name:34s} {r['rps']:8.0f} req/s   p50 {r['p50']:6.2f} ms   p99 {r['p99']:6.2f} ms"
+        f"   ({r['n']} requests, {r['errors']} errors)",
+        flush=True,
+    )
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=8, help="connections per process")
+    parser.add_argument("--server-threads", type=int, default=8)
+    args = parser.parse_args(argv)
+    workdir = tempfile.mkdtemp(prefix="scm-bench-")
+    cached_server, cached_port = start_cloudauth(
+        f"sqlite:///{workdir}/cached.sqlite", "60s", args.server_threads
+    )
+    uncached_server, uncached_port = start_cloudauth(
+        f"sqlite:///{workdir}/uncached.sqlite", "0", args.server_threads
+    )
+    print(
+        f"Cloud Auth on waitress ({args.server_threads} threads), SQLite, in-process cache; load: "
+        f"{args.processes} processes x {args.concurrency} keep-alive connections, {args.seconds:g}s each\n"
+    )
+    results = {}
+    for name, port in (
+        ("verify_token (cached)", cached_port),
+        ("verify_token (uncached)", uncached_port),
+    ):
+        token, userid = login(port)
+        path = "/auth/verify_token?" + urllib.parse.urlencode(
+            {"auth_token": token, "userid": userid}
+        )
+        results[name] = load(
+            port,
+            lambda p, path=path: [("GET", path, {})] * 10_000_000,
+            args.seconds,
+            args.processes,
+            args.concurrency,
+        )
+        show(name, results[name])
+    token, userid = login(cached_port)
+    key, secret = api_key(cached_port, token, userid)
+    budget = int(3000 * args.seconds) // args.processes + 1
+    results["request_token"] = load(
+        cached_port,
+        lambda p: signed_paths(cached_port, key, secret, budget, p),
+        args.seconds,
+        args.processes,
+        args.concurrency,
+    )
+    show("request_token (OAuth HMAC-SHA1)", results["request_token"])
+    ratio = results["verify_token (cached)"]["rps"] / max(
+        results["verify_token (uncached)"]["rps"], 1e-9
+    )
+    print(f"\nratio cached/uncached verify_token throughput: {ratio:.2f}x")
+    print("goal: cached verify_token >= 3000 req/s with p99 < 10 ms on this 2-core machine")
+    cached_server.close()
+    uncached_server.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
