@@ -180,8 +180,9 @@ def main(argv=None) -> int:
         f"sqlite:///{workdir}/uncached.sqlite", "0", args.server_threads
     )
     print(
-        f"Cloud Auth on waitress ({args.server_threads} threads), SQLite, in-process cache; load: "
-        f"{args.processes} processes x {args.concurrency} keep-alive connections, {args.seconds:g}s each\n"
+        f"Cloud Auth on waitress ({args.server_threads} threads), SQLite, in-process cache; "
+        f"load: {args.processes} processes x {args.concurrency} keep-alive connections, "
+        f"{args.seconds:g}s each\n"
     )
     results = {}
     for name, port in (
