@@ -267,3 +267,48 @@ def test_set_password_script_reads_stdin_not_argv(auth_db_url, tmp_path, capsys,
             admin = session.scalar(select(User).where(User.username == "admin"))
             admin.password_hash, admin.default_password = hash_password("Penguin"), True
             session.commit()
+
+
+def test_purge_tokens_removes_only_long_ended_ones(auth_db_url, auth_engine, tmp_path, capsys):
+    import datetime as dt
+
+    from sqlalchemy.orm import Session
+
+    from cloudauth.scripts.purge_tokens import main
+    from cloudauth.tokens.models import Token
+
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    ini = tmp_path / "cloudauth.ini"
+    ini.write_text(
+        "[app:main]\nuse = egg:scm#cloudauth\n"
+        f"sqlalchemy.url = {auth_db_url}\n"
+        "apikey.encryption_keys = ZGVtby1vbmx5LWtleS1kby1ub3QtdXNlLWluLXByb2Q=\n"
+    )
+    with Session(auth_engine) as session:
+        admin = session.scalar(select(User).where(User.username == "admin"))
+        rows = {
+            "old-expired": dict(expires_at=now - dt.timedelta(days=9)),
+            "new-expired": dict(expires_at=now - dt.timedelta(days=1)),
+            "old-revoked": dict(
+                expires_at=now + dt.timedelta(hours=1), revoked_at=now - dt.timedelta(days=8)
+            ),
+            "live": dict(expires_at=now + dt.timedelta(hours=1)),
+        }
+        for name, kw in rows.items():
+            session.add(
+                Token(token_hash=name.ljust(64, "0"), user_id=admin.id, source="test", **kw)
+            )
+        session.commit()
+    try:
+        assert main([str(ini), "--keep", "7d"]) == 0
+        assert "purged 2" in capsys.readouterr().out
+        with Session(auth_engine) as session:
+            left = {t.token_hash.rstrip("0") for t in session.scalars(select(Token))}
+        assert {"new-expired", "live"} <= left and not {"old-expired", "old-revoked"} & left
+        assert main([str(ini), "--keep", "soon"]) == 2
+    finally:
+        from sqlalchemy import delete
+
+        with Session(auth_engine) as session:
+            session.execute(delete(Token))
+            session.commit()

@@ -1,0 +1,14 @@
+"""mod_wsgi entry point for Scyld Cloud Auth.
+
+Point ``SCM_INI`` (or the default path below) at the production cloudauth.ini. Logging is set
+up from the .ini's [logger_*]/[handler_*] sections, so the JSON log lands where the .ini says
+(seed 1.19.1: /var/www/wsgi/cloudauth/cloudauth.log).
+"""
+
+import os
+
+from pyramid.paster import get_app, setup_logging
+
+ini = os.environ.get("SCM_INI", "/var/www/wsgi/cloudauth/cloudauth.ini")
+setup_logging(ini)
+application = get_app(ini, "main")
