@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from pyramid.httpexceptions import HTTPException
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,11 @@ def http_exception_view(exc, request):
     return _render(request, exc.code, exc.explanation or exc.title)
 
 
+def database_error_view(exc, request):
+    log.error("database error on %s %s", request.method, request.path, exc_info=exc)
+    return _render(request, 503, "the database is unavailable; try again later")
+
+
 def unexpected_error_view(exc, request):
     log.error("unhandled error on %s %s", request.method, request.path, exc_info=exc)
     return _render(request, 500, "internal error; the incident is logged")
@@ -111,3 +117,7 @@ def includeme(config):
         config.add_exception_view(
             unexpected_error_view, context=Exception, renderer=json, **predicate
         )
+        for context in (OperationalError, InterfaceError):
+            config.add_exception_view(
+                database_error_view, context=context, renderer=json, **predicate
+            )

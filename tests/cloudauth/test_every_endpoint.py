@@ -164,3 +164,14 @@ def test_an_unexpected_error_is_a_500_envelope_without_a_trace(testapp, auth_app
     )
     assert response.json["success"] is False
     assert "secret internals" not in response.text and "Traceback" not in response.text
+
+
+def test_database_down_is_503_not_a_trace(auth_app, testapp):
+    from sqlalchemy.orm import sessionmaker
+
+    from common.db import make_engine
+
+    dead = make_engine({"sqlalchemy.url": "sqlite:////nonexistent-dir/cloudauth.sqlite"})
+    auth_app.registry["scm.dbsession_factory"] = sessionmaker(bind=dead)
+    response = testapp.post("/auth/login", {"username": "admin", "password": "Penguin"}, status=503)
+    assert response.json["message"] == "the database is unavailable; try again later"
