@@ -16,6 +16,10 @@ import urllib.parse
 
 from waitress.server import create_server
 
+# Run as a script from the checkout: the repository's tests/ helpers must win over any
+# installed package called "tests".
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 DEMO_KEY = "ZGVtby1vbmx5LWtleS1kby1ub3QtdXNlLWluLXByb2Q="
 
 
@@ -23,6 +27,79 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def start_cloudauth_apache(db_url: str, cache_ttl: str, threads: int, processes: int):
+    """The production shape: Apache + mod_wsgi, several processes sharing Redis."""
+    import uuid
+
+    from common.db import make_engine
+    from common.migrations import upgrade
+    from tests.integration.apache import start_cloudauth_under_apache
+
+    engine = make_engine({"sqlalchemy.url": db_url})
+    upgrade("cloudauth", engine)
+    engine.dispose()
+    if db_url.startswith("sqlite:///"):
+        folder = os.path.dirname(db_url[len("sqlite:///") :])
+        os.chmod(folder, 0o777)  # noqa: S103  the workers run as www-data
+        for name in os.listdir(folder):
+            os.chmod(os.path.join(folder, name), 0o666)  # noqa: S103
+    app = start_cloudauth_under_apache(
+        {
+            "sqlalchemy.url": db_url,
+            "cache.url": os.environ.get("SCM_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),
+            "cache.prefix": f"bench:{uuid.uuid4().hex}:",
+            "apikey.encryption_keys": DEMO_KEY,
+            "login_allowed.hosts": "127.0.0.1",
+            "token.cache_ttl": cache_ttl,
+            "login.max_failures_per_address": "1000000",
+        },
+        processes=processes,
+        threads=threads,
+    )
+    port = int(app.url.rsplit(":", 1)[1])
+    return app, port
+
+
+def wrk(port: int, path: str, seconds: float, connections: int):
+    """wrk's figures for one URL, when Debian's wrk is installed (a C load generator)."""
+    import re
+    import shutil
+    import subprocess
+
+    if not shutil.which("wrk"):
+        return None
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{int(seconds)}s",
+            "--latency",
+            f"http://127.0.0.1:{port}{path}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 30,
+    ).stdout
+
+    def ms(label):
+        match = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out)
+        if not match:
+            return float("nan")
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": float(rps.group(1)) if rps else 0.0,
+        "p50": ms("50"),
+        "p99": ms("99"),
+        "n": int(float(rps.group(1)) * seconds) if rps else 0,
+        "errors": int(non2xx.group(1)) if non2xx else 0,
+    }
 
 
 def start_cloudauth(db_url: str, cache_ttl: str, threads: int):
@@ -171,8 +248,17 @@ def main(argv=None) -> int:
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=8, help="connections per process")
     parser.add_argument("--server-threads", type=int, default=8)
+    parser.add_argument(
+        "--server",
+        choices=("waitress", "apache"),
+        default="waitress",
+        help="waitress (the demo launcher) or Apache + mod_wsgi with Redis (production)",
+    )
+    parser.add_argument("--server-processes", type=int, default=2, help="Apache only")
     args = parser.parse_args(argv)
     workdir = tempfile.mkdtemp(prefix="scm-bench-")
+    if args.server == "apache":
+        return run_apache(args, workdir)
     cached_server, cached_port = start_cloudauth(
         f"sqlite:///{workdir}/cached.sqlite", "60s", args.server_threads
     )
@@ -219,6 +305,62 @@ def main(argv=None) -> int:
     print("goal: cached verify_token >= 3000 req/s with p99 < 10 ms on this 2-core machine")
     cached_server.close()
     uncached_server.close()
+    return 0
+
+
+def run_apache(args, workdir) -> int:
+    cached, cached_port = start_cloudauth_apache(
+        f"sqlite:///{workdir}/cached.sqlite", "60s", args.server_threads, args.server_processes
+    )
+    uncached, uncached_port = start_cloudauth_apache(
+        f"sqlite:///{workdir}/uncached.sqlite", "0", args.server_threads, args.server_processes
+    )
+    print(
+        f"Cloud Auth on Apache + mod_wsgi ({args.server_processes} processes x "
+        f"{args.server_threads} threads), SQLite, Redis cache\n"
+    )
+    try:
+        results = {}
+        for name, port in (
+            ("verify_token (cached)", cached_port),
+            ("verify_token (uncached)", uncached_port),
+        ):
+            token, userid = login(port)
+            path = "/auth/verify_token?" + urllib.parse.urlencode(
+                {"auth_token": token, "userid": userid}
+            )
+            figures = wrk(port, path, args.seconds, args.processes * args.concurrency)
+            if figures is not None:
+                show(f"{name} [wrk]", figures)
+            results[name] = load(
+                port,
+                lambda p, path=path: [("GET", path, {})] * 10_000_000,
+                args.seconds,
+                args.processes,
+                args.concurrency,
+            )
+            show(f"{name} [python]", results[name])
+            if figures is not None:
+                results[name] = figures
+        token, userid = login(cached_port)
+        key, secret = api_key(cached_port, token, userid)
+        budget = int(3000 * args.seconds) // args.processes + 1
+        results["request_token"] = load(
+            cached_port,
+            lambda p: signed_paths(cached_port, key, secret, budget, p),
+            args.seconds,
+            args.processes,
+            args.concurrency,
+        )
+        show("request_token (OAuth HMAC-SHA1) [python]", results["request_token"])
+        ratio = results["verify_token (cached)"]["rps"] / max(
+            results["verify_token (uncached)"]["rps"], 1e-9
+        )
+        print(f"\nratio cached/uncached verify_token throughput: {ratio:.2f}x")
+        print("goal: cached verify_token >= 3000 req/s with p99 < 10 ms on this 2-core machine")
+    finally:
+        cached.stop()
+        uncached.stop()
     return 0
 
 
