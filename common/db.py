@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 
 import zope.sqlalchemy
+from pyramid.tweens import EXCVIEW
 from pyramid_retry import mark_error_retryable
 from sqlalchemy import engine_from_config, event
 from sqlalchemy.engine import Engine
@@ -70,6 +71,10 @@ def retry_tween_factory(handler, registry):
     return tween
 
 
+def commit_retry_tween_factory(handler, registry):
+    return retry_tween_factory(handler, registry)
+
+
 def _db(request) -> Session:
     session = request.registry["scm.dbsession_factory"]()
     zope.sqlalchemy.register(session, transaction_manager=request.tm)
@@ -87,4 +92,7 @@ def includeme(config):
     # Tests replace this factory with one bound to a connection they roll back.
     config.registry["scm.dbsession_factory"] = sessionmaker(bind=engine)
     config.add_request_method(_db, "db", reify=True)
-    config.add_tween("common.db.retry_tween_factory", over="pyramid_tm.tm_tween_factory")
+    # Mark errors twice: raised by a view (before the exception views render them) and raised at
+    # commit (by pyramid_tm, outside the exception views).
+    config.add_tween("common.db.retry_tween_factory", under=EXCVIEW)
+    config.add_tween("common.db.commit_retry_tween_factory", over="pyramid_tm.tm_tween_factory")
