@@ -17,6 +17,7 @@ from cloudauth import main as cloudauth_main
 from common.cache import MemoryCache, PrefixedCache, RedisCache
 from common.cloudauth_client import CloudAuthClient, CloudAuthClientSettings
 from common.envelope import ServiceEnvelope
+from common.errors import Unavailable
 from common.migrations import upgrade
 from common.security import CachingVerifier, TokenSecurityPolicy
 from tests.cloudauth.conftest import DEMO_KEY
@@ -153,3 +154,43 @@ def test_cloudauth_down_is_503_not_401(shared_cache):
         "/thing", headers={"X-Auth-Token": "C" * 32, "X-Auth-Cloudauth-Id": "x"}, status=503
     )
     assert "Cloud Auth cannot be reached" in response.json["msg"]
+
+
+def test_service_account_calls_cloudauth_with_an_oauth_token(live_cloudauth):
+    import requests
+
+    admin = _login(live_cloudauth)
+    created = requests.post(
+        f"{live_cloudauth}/user/create",
+        data={"email": "controller@example.com", "password": "long enough"},
+        headers=admin,
+        timeout=5,
+    ).json()["data"]
+    roles = requests.get(f"{live_cloudauth}/role/list", headers=admin, timeout=5).json()["data"][
+        "roles"
+    ]
+    cc_admin = next(r["id"] for r in roles if r["name"] == "cloudcontroller_admin")
+    requests.post(
+        f"{live_cloudauth}/role/add_user/{cc_admin}",
+        data={"user_id": created["id"]},
+        headers=admin,
+        timeout=5,
+    )
+    keys = requests.post(
+        f"{live_cloudauth}/api_key/create/{created['id']}", headers=admin, timeout=5
+    ).json()["data"]
+    client = CloudAuthClient(
+        CloudAuthClientSettings(
+            url=live_cloudauth, api_key=keys["api_key"], api_secret=keys["api_secret"]
+        )
+    )
+    listed = client.service_call("GET", "/user/list")
+    assert listed["data"]["total"] >= 2
+    first_token = client._service[0]
+    client.service_call("GET", "/user/list")
+    assert client._service[0] == first_token  # reused until close to expiry
+    wrong = CloudAuthClient(
+        CloudAuthClientSettings(url=live_cloudauth, api_key=keys["api_key"], api_secret="x" * 40)
+    )
+    with pytest.raises(Unavailable, match="refused this service's API key"):
+        wrong.service_call("GET", "/user/list")
