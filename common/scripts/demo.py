@@ -1,13 +1,13 @@
 """``scm-demo``: the whole system on its embedded default, in one process.
 
-Each built service runs from its ``ini/demo/<app>.ini`` on its own loopback port (SQLite, the
-in-process cache). Databases are migrated on start. Stops on Ctrl-C or SIGTERM.
+The OpenStack simulator and each built service (from its ``ini/demo/<app>.ini``) run on their own
+loopback ports, with SQLite and the in-process cache. Databases are migrated on start; state
+lives in ``var/demo/`` (``--var-dir``). Stops on Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 import threading
@@ -18,49 +18,72 @@ from waitress.server import create_server
 
 from common.migrations import upgrade
 
-# (app package, port) of the services built so far, in start order.
+# (app package, port) of the services built so far, in start order (seed 1.19.1's HA ports).
 SERVICES = [("cloudauth", 7691)]
+SIMULATOR_PORT = 7695
 
 
-def _start(ini: Path, package: str, port: int, host: str):
-    app = get_app(str(ini), "main")
-    engine = app.registry["scm.db_engine"]
-    upgrade(package, engine)
-    server = create_server(app, host=host, port=port, threads=8, ident=f"scm-{package}")
-    thread = threading.Thread(target=server.run, name=package, daemon=True)
-    thread.start()
-    return server, app
+def _serve(app, host: str, port: int, name: str):
+    server = create_server(app, host=host, port=port, threads=8, ident=f"scm-{name}")
+    threading.Thread(target=server.run, name=name, daemon=True).start()
+    return server
+
+
+def _start_all(args, ini_dir: Path, var: Path) -> list:
+    """Start everything; on a failure close what started and raise SystemExit with one line."""
+    from openstack_simulator import make_app
+
+    servers = []
+
+    def fail(what: str, port: int, exc: OSError):
+        for server in servers:
+            server.close()
+        raise SystemExit(f"scm-demo: cannot start {what} on {args.host}:{port}: {exc.strerror}")
+
+    port = SIMULATOR_PORT + args.port_offset
+    try:
+        servers.append(
+            _serve(make_app(str(var / "openstack-sim.sqlite")), args.host, port, "openstack-sim")
+        )
+    except OSError as exc:
+        fail("the OpenStack simulator", port, exc)
+    print(
+        f"{'openstack (sim)':16s} http://{args.host}:{port}/identity/v3 "
+        "(admin / admin-password, project scm)"
+    )
+    for package, base_port in SERVICES:
+        port = base_port + args.port_offset
+        ini = str(ini_dir / f"{package}.ini")
+        options = {"var": str(var)}  # the demo .ini files keep databases and logs under %(var)s
+        setup_logging(ini, options)
+        app = get_app(ini, "main", options=options)
+        upgrade(package, app.registry["scm.db_engine"])
+        try:
+            servers.append(_serve(app, args.host, port, package))
+        except OSError as exc:
+            fail(package, port, exc)
+        print(f"{package:16s} http://{args.host}:{port}/")
+    return servers
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ini-dir", default="ini/demo", help="where the demo .ini files are")
+    parser.add_argument("--var-dir", default="var/demo", help="where the demo keeps its state")
     parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port-offset", type=int, default=0, help="added to every port")
     args = parser.parse_args(argv)
     ini_dir = Path(args.ini_dir).resolve()
     if not ini_dir.is_dir():
         print(f"scm-demo: no directory {ini_dir}; run from the project checkout", file=sys.stderr)
         return 2
-    (ini_dir / ".." / ".." / "var" / "demo").resolve().mkdir(parents=True, exist_ok=True)
-    servers = []
-    for package, port in SERVICES:
-        ini = ini_dir / f"{package}.ini"
-        setup_logging(str(ini))
-        try:
-            server, _app = _start(ini, package, port, args.host)
-        except OSError as exc:
-            print(
-                f"scm-demo: cannot start {package} on {args.host}:{port}: {exc.strerror}",
-                file=sys.stderr,
-            )
-            for s in servers:
-                s.close()
-            return 1
-        servers.append(server)
-        print(f"{package:16s} http://{args.host}:{port}/", flush=True)
+    var = Path(args.var_dir).resolve()
+    var.mkdir(parents=True, exist_ok=True)
+    servers = _start_all(args, ini_dir, var)
+    auth = f"http://{args.host}:{7691 + args.port_offset}"
     print(
         "\nScyld Cloud Auth is up. Log in as admin / Penguin (you will be asked to change it):\n"
-        f"  curl -X POST -d username=admin -d password=Penguin http://{args.host}:7691/auth/login\n"
+        f"  curl -X POST -d username=admin -d password=Penguin {auth}/auth/login\n"
         "Stop with Ctrl-C.",
         flush=True,
     )
@@ -74,5 +97,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("PYTHONUNBUFFERED", "1")
     sys.exit(main())

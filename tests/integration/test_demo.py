@@ -1,0 +1,52 @@
+"""The README's first command: ``scm-demo`` starts the system and prints where to log in."""
+
+from __future__ import annotations
+
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_demo_starts_prints_the_login_and_stops_cleanly(tmp_path):
+    offset = random.randint(20000, 30000)
+    scm_demo = Path(sys.executable).with_name("scm-demo")
+    process = subprocess.Popen(
+        [str(scm_demo), "--var-dir", str(tmp_path), "--port-offset", str(offset)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        lines = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if line.startswith("Stop with Ctrl-C"):
+                break
+        output = "".join(lines)
+        assert "admin / Penguin" in output, output
+        login_url = re.search(r"(http://\S+/auth/login)", output).group(1)
+        body = requests.post(
+            login_url, data={"username": "admin", "password": "Penguin"}, timeout=10
+        ).json()
+        assert body["success"] and len(body["authentication_token"]) == 32
+        sim = re.search(r"openstack \(sim\)\s+(http://\S+)", output).group(1)
+        assert requests.get(sim, timeout=10).status_code in (200, 300)
+        assert (tmp_path / "cloudauth.sqlite").exists() and (
+            tmp_path / "openstack-sim.sqlite"
+        ).exists()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
