@@ -1,0 +1,1 @@
+"""Plugins for the SCM OpenStack test stack (scripts/openstack-test-stack)."""
