@@ -29,6 +29,24 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def db_url(args, workdir: str, name: str) -> str:
+    """SQLite under ``workdir``, or a fresh database on the MySQL server of ``--mysql-url``."""
+    if not args.mysql_url:
+        return f"sqlite:///{workdir}/{name}.sqlite"
+    import sqlalchemy as sa
+
+    server = sa.create_engine(args.mysql_url)
+    database = f"scm_bench_{name}"
+    with server.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {database}")
+        conn.exec_driver_sql(
+            f"CREATE DATABASE {database} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+        )
+    server.dispose()
+    url = sa.engine.make_url(args.mysql_url).set(database=database, query={"charset": "utf8mb4"})
+    return url.render_as_string(hide_password=False)
+
+
 def start_cloudauth_apache(db_url: str, cache_ttl: str, threads: int, processes: int):
     """The production shape: Apache + mod_wsgi, several processes sharing Redis."""
     import uuid
@@ -255,15 +273,18 @@ def main(argv=None) -> int:
         help="waitress (the demo launcher) or Apache + mod_wsgi with Redis (production)",
     )
     parser.add_argument("--server-processes", type=int, default=2, help="Apache only")
+    parser.add_argument(
+        "--mysql-url", help="bench on MariaDB/MySQL (e.g. mysql+pymysql://root@127.0.0.1:3306/)"
+    )
     args = parser.parse_args(argv)
     workdir = tempfile.mkdtemp(prefix="scm-bench-")
     if args.server == "apache":
         return run_apache(args, workdir)
     cached_server, cached_port = start_cloudauth(
-        f"sqlite:///{workdir}/cached.sqlite", "60s", args.server_threads
+        db_url(args, workdir, "cached"), "60s", args.server_threads
     )
     uncached_server, uncached_port = start_cloudauth(
-        f"sqlite:///{workdir}/uncached.sqlite", "0", args.server_threads
+        db_url(args, workdir, "uncached"), "0", args.server_threads
     )
     print(
         f"Cloud Auth on waitress ({args.server_threads} threads), SQLite, in-process cache; "
@@ -310,14 +331,15 @@ def main(argv=None) -> int:
 
 def run_apache(args, workdir) -> int:
     cached, cached_port = start_cloudauth_apache(
-        f"sqlite:///{workdir}/cached.sqlite", "60s", args.server_threads, args.server_processes
+        db_url(args, workdir, "cached"), "60s", args.server_threads, args.server_processes
     )
     uncached, uncached_port = start_cloudauth_apache(
-        f"sqlite:///{workdir}/uncached.sqlite", "0", args.server_threads, args.server_processes
+        db_url(args, workdir, "uncached"), "0", args.server_threads, args.server_processes
     )
     print(
         f"Cloud Auth on Apache + mod_wsgi ({args.server_processes} processes x "
-        f"{args.server_threads} threads), SQLite, Redis cache\n"
+        f"{args.server_threads} threads), "
+        f"{'MariaDB' if args.mysql_url else 'SQLite'}, Redis cache\n"
     )
     try:
         results = {}
