@@ -1,0 +1,30 @@
+"""Scyld Cloud Controller: server-instances on OpenStack, flavors, images, UNIX users, groups,
+$HOME storage volumes and shared-pool user storage."""
+
+from pyramid.config import Configurator
+
+from cloudcontroller.settings import ControllerSettings
+from common.envelope import ServiceEnvelope
+from common.versionprefix import VersionPrefix
+
+
+def main(global_config, **raw):
+    settings = ControllerSettings.from_raw(raw)  # fail fast, once
+    raw.setdefault("scm.app_name", "cloudcontroller")
+    with Configurator(settings=raw) as config:
+        config.registry["scm.settings"] = settings
+        config.registry["scm.envelope"] = ServiceEnvelope()
+        config.include("common.clock")
+        config.include("common.envelope")
+        config.include("common.errors")
+        config.include("common.netaddr")
+        config.include("common.cache")
+        config.include("common.db")
+        config.include("common.logs")
+        config.include("cloudcontroller.auth")
+        config.include("cloudcontroller.openstack.setup")
+        config.include("cloudcontroller.routes")
+        config.scan(
+            "cloudcontroller", ignore=["cloudcontroller.migrations", "cloudcontroller.scripts"]
+        )
+    return VersionPrefix(config.make_wsgi_app())

@@ -16,7 +16,7 @@ def alembic_config(package: str, url: str | None = None) -> Config:
     return cfg
 
 
-def upgrade(package: str, engine: Engine, revision: str = "head") -> None:
+def upgrade(package: str, engine: Engine, revision: str = "heads") -> None:
     cfg = alembic_config(package)
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection

@@ -140,20 +140,22 @@ class TokenSecurityPolicy:
 
 
 class CachingVerifier:
-    """Verifies through another verifier (the Cloud Auth client), caching live answers."""
+    """Verifies through another verifier (the Cloud Auth client), caching live answers in
+    ``cache``, or, when that is None, in the request's shared cache (``request.cache``)."""
 
     def __init__(self, inner: IdentityVerifier, cache, ttl: float, clock=None):
         self.inner, self.cache, self.ttl = inner, cache, ttl
-        self.clock = clock or (lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
+        self.clock = clock  # None: the request's clock (request.now, from common.clock)
 
     def verify(self, request, token, userid):
         key = verify_cache_key(token_hash(token))
-        cached = self.cache.get(key)
-        now = self.clock()
+        cache = self.cache if self.cache is not None else request.cache
+        cached = cache.get(key)
+        now = self.clock() if self.clock else request.now
         if cached is not None:
             identity = Identity.from_json(cached)
             if identity.expires_at is not None and identity.expires_at <= now:
-                self.cache.delete(key)
+                cache.delete(key)
                 return None
             return identity if identity.userid == userid else None
         identity = self.inner.verify(request, token, userid)
@@ -163,6 +165,6 @@ class CachingVerifier:
             )
             ttl = min(self.ttl, remaining)
             if ttl > 0:
-                self.cache.set(key, identity.to_json(), ttl)
-                self.cache.sadd(user_tokens_key(identity.userid), token_hash(token), self.ttl)
+                cache.set(key, identity.to_json(), ttl)
+                cache.sadd(user_tokens_key(identity.userid), token_hash(token), self.ttl)
         return identity

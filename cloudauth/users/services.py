@@ -126,6 +126,10 @@ def create_user(
         )
     if caller is not None and not caller.sees_all("create_user"):
         owner_userid = caller.id  # an account owner's new users are theirs
+        if registration_source not in ("api", "portal"):
+            raise BadRequest(
+                "only the superuser may set registration_source to " + registration_source
+            )
     if owner_userid:
         get_user(db, owner_userid)
     if registration_source not in ("ldap", "sso") and not password:

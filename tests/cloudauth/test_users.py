@@ -312,3 +312,60 @@ def test_purge_tokens_removes_only_long_ended_ones(auth_db_url, auth_engine, tmp
         with Session(auth_engine) as session:
             session.execute(delete(Token))
             session.commit()
+
+
+def test_account_owner_cannot_mint_directory_accounts(testapp, users):
+    owner = users.make(roles=["account_owner"])
+    response = testapp.post(
+        "/user/create",
+        {"email": "x@example.com", "registration_source": "ldap"},
+        headers=users.token(owner),
+        status=400,
+    )
+    assert "only the superuser" in response.json["message"]
+
+
+def test_service_account_script_is_idempotent_and_keeps_secrets_off_argv(
+    auth_db_url, auth_engine, tmp_path, capsys
+):
+    from sqlalchemy import delete
+    from sqlalchemy.orm import Session
+
+    from cloudauth.controllers.models import CloudController
+    from cloudauth.scripts.service_account import main
+
+    ini = tmp_path / "cloudauth.ini"
+    ini.write_text(
+        "[app:main]\nuse = egg:scm#cloudauth\n"
+        f"sqlalchemy.url = {auth_db_url}\n"
+        "apikey.encryption_keys = ZGVtby1vbmx5LWtleS1kby1ub3QtdXNlLWluLXByb2Q=\n"
+    )
+    args = [str(ini), "--email", "cc1@example.com", "--role", "cloudcontroller_admin"]
+    try:
+        assert main([*args, "--cloud-controller-id", "1", "--cloud-controller-name", "west"]) == 0
+        first = capsys.readouterr().out
+        assert "api_secret" in first
+        assert main(args) == 0
+        again = capsys.readouterr().out
+        assert "api_secret" not in again  # an existing key is kept, its secret never shown again
+        assert first.split("api_key")[1].split()[0] == again.split("api_key")[1].split()[0]
+        assert main([*args, "--api-key", "cc1-key-000001"], stdin=io.StringIO("")) == 2
+        assert (
+            main(
+                [*args, "--api-key", "cc1-key-000001", "--secret-from-stdin"],
+                stdin=io.StringIO("s" * 32 + "\n"),
+            )
+            == 0
+        )
+        with Session(auth_engine) as session:
+            user = session.scalar(select(User).where(User.email_key == "cc1@example.com"))
+            assert user.role_names == ["cloudcontroller_admin"] and user.api_key == "cc1-key-000001"
+            assert session.get(CloudController, 1).name == "west"
+    finally:
+        with Session(auth_engine) as session:
+            user = session.scalar(select(User).where(User.email_key == "cc1@example.com"))
+            if user is not None:
+                user.roles = []
+                session.delete(user)
+            session.execute(delete(CloudController))
+            session.commit()

@@ -3,58 +3,31 @@ Cloud Auth over HTTP, caching answers in the shared cache; revocation is seen at
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
 import uuid
 
 import pytest
 import webtest
 from pyramid.config import Configurator
-from waitress.server import create_server
 
-from cloudauth import main as cloudauth_main
-from common.cache import MemoryCache, PrefixedCache, RedisCache
 from common.cloudauth_client import CloudAuthClient, CloudAuthClientSettings
 from common.envelope import ServiceEnvelope
 from common.errors import Unavailable
-from common.migrations import upgrade
 from common.security import CachingVerifier, TokenSecurityPolicy
-from tests.cloudauth.conftest import DEMO_KEY
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests import live
 
 
 @pytest.fixture(scope="module")
 def shared_cache():
-    url = os.environ.get("SCM_TEST_REDIS_URL")
-    inner = RedisCache(url) if url else MemoryCache()
-    return PrefixedCache(inner, f"scmtest:{uuid.uuid4().hex}:")
+    return live.shared_cache()
 
 
 @pytest.fixture(scope="module")
 def live_cloudauth(tmp_path_factory, shared_cache):
-    url = f"sqlite:///{tmp_path_factory.mktemp('live')}/cloudauth.sqlite"
-    app = cloudauth_main(
-        {},
-        **{
-            "sqlalchemy.url": url,
-            "apikey.encryption_keys": DEMO_KEY,
-            "login_allowed.hosts": "127.0.0.1",
-        },
+    peer = live.LiveCloudAuth(
+        f"sqlite:///{tmp_path_factory.mktemp('live')}/cloudauth.sqlite", shared_cache
     )
-    upgrade("cloudauth", app.registry["scm.db_engine"])
-    app.registry["scm.cache"] = shared_cache
-    port = _free_port()
-    server = create_server(app, host="127.0.0.1", port=port, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.close()
+    yield peer.url
+    peer.close()
 
 
 def _thing(request):
@@ -64,6 +37,7 @@ def _thing(request):
 def downstream_app(cloudauth_url, cache, ttl=30):
     with Configurator(settings={}) as config:
         config.registry["scm.envelope"] = ServiceEnvelope()
+        config.include("common.clock")
         config.include("common.envelope")
         config.include("common.errors")
         client = CloudAuthClient(CloudAuthClientSettings(url=cloudauth_url, timeout=2))
@@ -149,7 +123,7 @@ def test_a_permission_the_user_lacks_is_403(live_cloudauth, shared_cache):
 
 
 def test_cloudauth_down_is_503_not_401(shared_cache):
-    app = downstream_app(f"http://127.0.0.1:{_free_port()}", shared_cache)
+    app = downstream_app(f"http://127.0.0.1:{live.free_port()}", shared_cache)
     response = app.get(
         "/thing", headers={"X-Auth-Token": "C" * 32, "X-Auth-Cloudauth-Id": "x"}, status=503
     )

@@ -1,0 +1,6 @@
+"""Every Cloud Controller model, imported once so the mapper (and Alembic) see the whole schema.
+Each feature adds its models module here."""
+
+from cloudcontroller.meta import Base
+
+__all__ = ["Base"]
