@@ -2,5 +2,6 @@
 Each feature adds its models module here."""
 
 from cloudcontroller.meta import Base
+from cloudcontroller.users.models import SystemUser
 
-__all__ = ["Base"]
+__all__ = ["Base", "SystemUser"]

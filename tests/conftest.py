@@ -75,6 +75,21 @@ def auth_engine(auth_db_url):
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def cc_db_url(tmp_path_factory):
+    url = database_url("cloudcontroller", tmp_path_factory)
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def cc_engine(cc_db_url):
+    engine = make_engine({"sqlalchemy.url": cc_db_url})
+    upgrade("cloudcontroller", engine)
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture
 def auth_connection(auth_engine):
     connection = auth_engine.connect()

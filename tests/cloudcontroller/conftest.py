@@ -9,26 +9,8 @@ import webtest
 from sqlalchemy.orm import sessionmaker
 
 from cloudcontroller import main
-from common.db import make_engine
-from common.migrations import upgrade
 from openstack_simulator.testing import SimulatorProcess
 from tests import live
-from tests.conftest import database_url, drop_database
-
-
-@pytest.fixture(scope="session")
-def cc_db_url(tmp_path_factory):
-    url = database_url("cloudcontroller", tmp_path_factory)
-    yield url
-    drop_database(url)
-
-
-@pytest.fixture(scope="session")
-def cc_engine(cc_db_url):
-    engine = make_engine({"sqlalchemy.url": cc_db_url})
-    upgrade("cloudcontroller", engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
