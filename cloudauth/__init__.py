@@ -15,13 +15,7 @@ def main(global_config, **raw):
     with Configurator(settings=raw) as config:
         config.registry["scm.settings"] = settings
         config.registry["scm.envelope"] = CloudAuthEnvelope(VERSION)
-        config.include("common.clock")
-        config.include("common.envelope")
-        config.include("common.errors")
-        config.include("common.netaddr")
-        config.include("common.cache")
-        config.include("common.db")
-        config.include("common.logs")
+        config.include("common")
         config.set_security_policy(TokenSecurityPolicy(LocalVerifier()))
         config.include("cloudauth.authz")
         config.include("cloudauth.tokens.services")

@@ -14,14 +14,8 @@ def main(global_config, **raw):
     with Configurator(settings=raw) as config:
         config.registry["scm.settings"] = settings
         config.registry["scm.envelope"] = ServiceEnvelope()
-        config.include("common.clock")
-        config.include("common.envelope")
-        config.include("common.errors")
-        config.include("common.netaddr")
-        config.include("common.cache")
-        config.include("common.db")
-        config.include("common.logs")
-        config.include("cloudcontroller.auth")
+        config.include("common")
+        config.include("common.cloudauth_link")
         config.include("cloudcontroller.openstack.setup")
         config.include("cloudcontroller.routes")
         config.scan(

@@ -1,0 +1,16 @@
+"""For the services that authenticate through Cloud Auth (controller, accountant): the Cloud
+Auth client as ``registry["scm.cloudauth"]`` (from ``settings.cloudauth``), and the token
+security policy whose answers are cached in the shared cache for ``settings.token_cache_ttl``."""
+
+from common.cloudauth_client import CloudAuthClient
+from common.security import CachingVerifier, TokenSecurityPolicy
+
+
+def includeme(config):
+    settings = config.registry["scm.settings"]
+    client = CloudAuthClient(settings.cloudauth)
+    config.registry["scm.cloudauth"] = client
+    # No cache object here: the verifier uses request.cache, which tests may replace.
+    config.set_security_policy(
+        TokenSecurityPolicy(CachingVerifier(client, None, settings.token_cache_ttl))
+    )
