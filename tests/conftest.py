@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
@@ -60,48 +62,85 @@ def drop_database(url: str) -> None:
         server.dispose()
 
 
-@pytest.fixture(scope="session")
-def auth_db_url(tmp_path_factory):
-    url = database_url("cloudauth", tmp_path_factory)
-    yield url
-    drop_database(url)
+@dataclass(frozen=True)
+class Database:
+    url: str
+    engine: sa.Engine
+
+
+@contextmanager
+def migrated_database(package: str, tmp_path_factory):
+    """A fresh database for ``package``, migrated with its Alembic history; dropped after."""
+    url = database_url(package, tmp_path_factory)
+    engine = make_engine({"sqlalchemy.url": url})
+    upgrade(package, engine)
+    try:
+        yield Database(url, engine)
+    finally:
+        engine.dispose()
+        drop_database(url)
+
+
+@contextmanager
+def rolled_back(engine):
+    """One connection and an outer transaction that is rolled back; sessions made by the
+    returned factory join it as SAVEPOINTs, so the app's commits stay inside the test."""
+    connection = engine.connect()
+    outer = connection.begin()
+    try:
+        yield connection, sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+    finally:
+        outer.rollback()
+        connection.close()
 
 
 @pytest.fixture(scope="session")
-def auth_engine(auth_db_url):
-    engine = make_engine({"sqlalchemy.url": auth_db_url})
-    upgrade("cloudauth", engine)
-    yield engine
-    engine.dispose()
+def auth_database(tmp_path_factory):
+    with migrated_database("cloudauth", tmp_path_factory) as database:
+        yield database
 
 
 @pytest.fixture(scope="session")
-def cc_db_url(tmp_path_factory):
-    url = database_url("cloudcontroller", tmp_path_factory)
-    yield url
-    drop_database(url)
+def auth_db_url(auth_database):
+    return auth_database.url
 
 
 @pytest.fixture(scope="session")
-def cc_engine(cc_db_url):
-    engine = make_engine({"sqlalchemy.url": cc_db_url})
-    upgrade("cloudcontroller", engine)
-    yield engine
-    engine.dispose()
+def auth_engine(auth_database):
+    return auth_database.engine
+
+
+@pytest.fixture(scope="session")
+def cc_database(tmp_path_factory):
+    with migrated_database("cloudcontroller", tmp_path_factory) as database:
+        yield database
+
+
+@pytest.fixture(scope="session")
+def cc_db_url(cc_database):
+    return cc_database.url
+
+
+@pytest.fixture(scope="session")
+def cc_engine(cc_database):
+    return cc_database.engine
 
 
 @pytest.fixture
 def auth_connection(auth_engine):
-    connection = auth_engine.connect()
-    outer = connection.begin()
-    yield connection
-    outer.rollback()
-    connection.close()
+    with rolled_back(auth_engine) as (connection, _):
+        yield connection
 
 
 @pytest.fixture
 def auth_session_factory(auth_connection):
     return sessionmaker(bind=auth_connection, join_transaction_mode="create_savepoint")
+
+
+@pytest.fixture
+def cc_session_factory(cc_engine):
+    with rolled_back(cc_engine) as (_, factory):
+        yield factory
 
 
 @pytest.fixture

@@ -6,20 +6,10 @@ from __future__ import annotations
 
 import pytest
 import webtest
-from sqlalchemy.orm import sessionmaker
 
 from cloudcontroller import main
 from openstack_simulator.testing import SimulatorProcess
 from tests import live
-
-
-@pytest.fixture
-def cc_session_factory(cc_engine):
-    connection = cc_engine.connect()
-    outer = connection.begin()
-    yield sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
-    outer.rollback()
-    connection.close()
 
 
 @pytest.fixture(scope="session")
