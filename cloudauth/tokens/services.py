@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from cloudauth.tokens.models import Token
 from cloudauth.users.models import User
+from common.envelope import utc_text
 from common.security import Identity, token_hash, user_tokens_key, verify_cache_key
 
 ALPHABET = string.ascii_letters + string.digits
@@ -76,15 +77,22 @@ class TokenService:
 
     def identity(self, token: str) -> Identity | None:
         """The live token's identity, from the cache or the database."""
+        found = self.identity_json(token)
+        return None if found is None else Identity.from_json(found)
+
+    def identity_json(self, token: str) -> dict | None:
+        """The live token's identity as ``/auth/verify_token`` answers it (the cached form, so a
+        cache hit is served without building objects)."""
         if not token or len(token) > 256:
             return None
         digest = token_hash(token)
         key = verify_cache_key(digest)
         cached = self.cache.get(key)
         if cached is not None:
-            identity = Identity.from_json(cached)
-            if identity.expires_at is None or identity.expires_at > self.now:
-                return identity
+            expires = cached.get("expires_at_utc")
+            # The stored text is ISO-8601 UTC: comparing it as text orders it as time.
+            if expires is None or expires > utc_text(self.now):
+                return cached
             self.cache.delete(key)
             return None
         row = self.db.scalar(select(Token).where(Token.token_hash == digest))
@@ -93,12 +101,12 @@ class TokenService:
         user = self.db.get(User, row.user_id)
         if user is None or user.active <= 0:
             return None
-        identity = identity_of(user, row.expires_at)
+        found = identity_of(user, row.expires_at).to_json()
         ttl = min(self.cache_ttl, (row.expires_at - self.now).total_seconds())
         if ttl > 0:
-            self.cache.set(key, identity.to_json(), ttl)
+            self.cache.set(key, found, ttl)
             self.cache.sadd(user_tokens_key(user.id), digest, self.lifetime)
-        return identity
+        return found
 
     def revoke(self, token: str) -> str | None:
         """Revoke one token; the owner's user id, or None when there was no live token."""

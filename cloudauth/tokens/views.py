@@ -136,22 +136,23 @@ def verify_token(request):
         raise BadRequest(
             "give exactly one of email, userid, or system_username with cloud_controller_id"
         )
-    identity = request.token_service.identity(token)
-    if identity is None:
+    found = request.token_service.identity_json(token)
+    if found is None:
         raise Unauthorized("the token is invalid, expired or revoked")
-    if email is not None and identity.email.lower() != email.strip().lower():
+    user = found["user"]
+    if email is not None and user["email"].lower() != email.strip().lower():
         raise Unauthorized("the token does not belong to that user")
-    if userid is not None and identity.userid != userid.strip():
+    if userid is not None and user["id"] != userid.strip():
         raise Unauthorized("the token does not belong to that user")
     if system_username is not None:
         cc_id = params.int("cloud_controller_id", minimum=1)
         owned = any(
             a["username"] == system_username and a["cloud_controller_id"] == cc_id
-            for a in identity.system_accounts
+            for a in user["system_accounts"]
         )
         if not owned:
             raise Unauthorized("the token does not belong to that system account")
-    return request.ok(identity.to_json())
+    return request.ok(found)
 
 
 @view_config(route_name="auth.revoke_token", request_method="POST", renderer=JSON)
