@@ -1,0 +1,25 @@
+"""Scyld Cloud Accountant: usage import (controller databases, Slurm, PBS, SGE, UGE) and the
+daily summaries API."""
+
+from pyramid.config import Configurator
+
+from cloudaccountant.settings import AccountantSettings, pyramid_settings
+from common.envelope import ServiceEnvelope
+from common.versionprefix import VersionPrefix
+
+
+def main(global_config, **raw):
+    settings = AccountantSettings.from_raw(raw)  # fail fast, once
+    raw = pyramid_settings(raw)
+    raw.setdefault("scm.app_name", "cloudaccountant")
+    with Configurator(settings=raw) as config:
+        config.registry["scm.settings"] = settings
+        config.registry["scm.envelope"] = ServiceEnvelope()
+        config.include("common")
+        config.include("common.cloudauth_link")
+        config.include("cloudaccountant.access")
+        config.include("cloudaccountant.routes")
+        config.scan(
+            "cloudaccountant", ignore=["cloudaccountant.migrations", "cloudaccountant.scripts"]
+        )
+    return VersionPrefix(config.make_wsgi_app())

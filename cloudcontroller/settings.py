@@ -9,7 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from cloudcontroller.instances.settings import InstanceSettings
 from cloudcontroller.openstack.settings import OpenStackSettings
+from cloudcontroller.storage.settings import StorageSettings
+from cloudcontroller.user_storage.settings import UserStorageSettings
+from cloudcontroller.users.settings import UserSettings
 from common.cloudauth_client import CloudAuthClientSettings
 from common.settings import Raw
 
@@ -23,6 +27,10 @@ class ControllerSettings:
     cloudauth: CloudAuthClientSettings
     token_cache_ttl: float
     openstack: OpenStackSettings
+    instances: InstanceSettings
+    users: UserSettings
+    storage: StorageSettings
+    user_storage: UserStorageSettings
 
     @classmethod
     def from_raw(cls, raw: dict[str, Any]) -> ControllerSettings:
@@ -38,4 +46,8 @@ class ControllerSettings:
             ),
             token_cache_ttl=r.duration("token.cache_ttl", 60),
             openstack=OpenStackSettings.from_settings(raw),
+            instances=InstanceSettings.from_raw(r),
+            users=UserSettings.from_raw(r),
+            storage=StorageSettings.from_raw(r),
+            user_storage=UserStorageSettings.from_raw(r),
         )

@@ -30,7 +30,8 @@ def current_revision(package: str, engine: Engine) -> str | None:
         context = MigrationContext.configure(
             connection, opts={"version_table": f"alembic_version_{package}"}
         )
-        return context.get_current_revision()
+        heads = context.get_current_heads()
+        return ",".join(sorted(heads)) or None
 
 
 def run_env(context, target_metadata) -> None:

@@ -272,6 +272,29 @@ def _matches(ctx: Ctx, server: dict) -> bool:
     return True
 
 
+def _after_deleted_marker(ctx: Ctx, servers: list[dict]) -> list[dict]:
+    """A marker naming a server deleted since the last page: Nova still finds it (it reads
+    deleted rows), so the listing goes on after where it stood."""
+    marker = ctx.request.GET.get("marker")
+    ids = [s["id"] for s in servers]
+    if not marker or marker in ids or ctx.store.get("server_tombstone", marker) is None:
+        return servers
+    seen = set()
+    while marker not in ids:
+        tomb = ctx.store.get("server_tombstone", marker)
+        if tomb is None or marker in seen:
+            return servers  # paginate() refuses the unknown marker
+        seen.add(marker)
+        marker = tomb["next"]
+        if marker is None:
+            ctx.request.GET.pop("marker", None)
+            return []
+        if marker in ids:
+            ctx.request.GET.pop("marker", None)
+            return servers[ids.index(marker) :]
+    return servers
+
+
 def _list(ctx: Ctx, detail: bool) -> webob.Response:
     query = ctx.request.GET
     everyone = ctx.is_admin and query.get("all_tenants", "0").lower() not in ("0", "false")
@@ -282,6 +305,7 @@ def _list(ctx: Ctx, detail: bool) -> webob.Response:
         wanted = query.get("project_id") or query.get("tenant_id")
         servers = [s for s in servers if s["project_id"] == wanted]
     servers = [s for s in reversed(servers) if _matches(ctx, s)]  # newest first
+    servers = _after_deleted_marker(ctx, servers)
     page, next_marker = paginate(servers, ctx.request)
     if detail:
         items = [server_view(ctx, s, listing=True) for s in page]
@@ -343,6 +367,11 @@ def _deleted(store: Store, server_id: str, payload: dict, now: float) -> None:
         if volume["delete_on_termination"]:
             store.delete("volume", volume["id"])
     store.release_pci(server_id)
+    # Real Nova soft-deletes: a deleted server still places a paging marker. Remember which
+    # server came next (older) in the project's listing.
+    siblings = [s["id"] for s in store.all("server", project_id=server.get("project_id"))]
+    index = siblings.index(server_id)
+    store.put("server_tombstone", {"id": server_id, "next": siblings[index - 1] if index else None})
     store.delete("server", server_id)
 
 

@@ -69,6 +69,7 @@ def to_image(info: Mapping[str, Any]) -> Image:
         min_ram_mb=int(info.get("min_ram") or 0),
         size_bytes=info.get("size"),
         properties={k: str(v) for k, v in info.items() if k not in CORE_IMAGE_KEYS},
+        created_at=info.get("created_at") or "",
     )
 
 

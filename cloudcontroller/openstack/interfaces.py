@@ -61,6 +61,7 @@ class Image:
     min_ram_mb: int
     size_bytes: int | None
     properties: Mapping[str, str] = field(default_factory=dict)
+    created_at: str = ""  # Glance's ISO 8601 text
 
 
 @dataclass(frozen=True)
@@ -237,6 +238,10 @@ class OpenStack(Protocol):
 
     def delete_volume(self, volume_id: str) -> None:
         """Start deleting; succeeds when already gone. Conflict while attached."""
+
+    def list_volumes(self, scm_only: bool = True) -> list[Volume]:
+        """The project's volumes (only SCM-marked ones by default), in one call: a resumed
+        worker finds the boot volume it created before it could record the id."""
 
     # -- servers ------------------------------------------------------------------------------
     def boot_server(self, request: BootRequest) -> Server:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import BigInteger, DateTime, Integer, String, Text
+from sqlalchemy import BigInteger, DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloudcontroller.meta import TABLE_ARGS, Base, utcnow
@@ -29,8 +29,6 @@ class StorageVolume(Base):
     path: Mapped[str] = mapped_column(String(1024))
     size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     status: Mapped[str] = mapped_column(String(16), default="creating")
-    # JSON list of steps done so far (for rollback / resume after a crash half-way).
-    steps: Mapped[str] = mapped_column(Text, default="[]")
     error: Mapped[str | None] = mapped_column(String(1024))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 

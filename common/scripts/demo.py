@@ -19,7 +19,7 @@ from waitress.server import create_server
 from common.migrations import upgrade
 
 # (app package, port) of the services built so far, in start order (seed 1.19.1's HA ports).
-SERVICES = [("cloudauth", 7691)]
+SERVICES = [("cloudauth", 7691), ("cloudcontroller", 7693), ("cloudaccountant", 7692)]
 SIMULATOR_PORT = 7695
 
 
@@ -29,7 +29,41 @@ def _serve(app, host: str, port: int, name: str):
     return server
 
 
-def _start_all(args, ini_dir: Path, var: Path) -> list:
+def _register_controller(auth_app, controller_settings) -> None:
+    """The controller's Cloud Auth account (its demo key from the controller's .ini) and
+    cloud controller 1 in Cloud Auth's registry, as an operator would with
+    ``cloudauth-service-account``."""
+    from cloudauth.bootstrap import ensure_cloud_controller, ensure_service_account
+
+    link = controller_settings.cloudauth
+    session = auth_app.registry["scm.dbsession_factory"]()
+    with session.begin():
+        ensure_service_account(
+            session,
+            auth_app.registry["scm.secret_box"],
+            "cloudcontroller@localhost",
+            "cloudcontroller_admin",
+            link.api_key,
+            link.api_secret,
+        )
+        ensure_cloud_controller(session, controller_settings.cloud_controller_id, "demo")
+    session.close()
+
+
+def _start_worker(controller_app, stop: threading.Event) -> None:
+    """The controller worker, as a thread of the launcher (production runs
+    ``cloudcontroller-worker`` processes)."""
+    from cloudcontroller.instances.worker import run_worker
+
+    threading.Thread(
+        target=run_worker,
+        args=(controller_app.registry, stop, "demo-worker"),
+        name="worker",
+        daemon=True,
+    ).start()
+
+
+def _start_all(args, ini_dir: Path, var: Path, stop: threading.Event) -> list:
     """Start everything; on a failure close what started and raise SystemExit with one line."""
     from openstack_simulator import make_app
 
@@ -51,13 +85,22 @@ def _start_all(args, ini_dir: Path, var: Path) -> list:
         f"{'openstack (sim)':16s} http://{args.host}:{port}/identity/v3 "
         "(admin / admin-password, project scm)"
     )
+    # The demo .ini files keep databases and logs under %(var)s and find each other by port.
+    options = {
+        "var": str(var),
+        "auth_port": str(7691 + args.port_offset),
+        "openstack_port": str(SIMULATOR_PORT + args.port_offset),
+    }
+    apps = {}
     for package, base_port in SERVICES:
         port = base_port + args.port_offset
         ini = str(ini_dir / f"{package}.ini")
-        options = {"var": str(var)}  # the demo .ini files keep databases and logs under %(var)s
         setup_logging(ini, options)
-        app = get_app(ini, "main", options=options)
+        app = apps[package] = get_app(ini, "main", options=options)
         upgrade(package, app.registry["scm.db_engine"])
+        if package == "cloudcontroller":
+            _register_controller(apps["cloudauth"], app.registry["scm.settings"])
+            _start_worker(app, stop)
         try:
             servers.append(_serve(app, args.host, port, package))
         except OSError as exc:
@@ -79,15 +122,18 @@ def main(argv=None) -> int:
         return 2
     var = Path(args.var_dir).resolve()
     var.mkdir(parents=True, exist_ok=True)
-    servers = _start_all(args, ini_dir, var)
+    stop = threading.Event()
+    servers = _start_all(args, ini_dir, var, stop)
     auth = f"http://{args.host}:{7691 + args.port_offset}"
     print(
-        "\nScyld Cloud Auth is up. Log in as admin / Penguin (you will be asked to change it):\n"
+        "\nSCM is up (the portal is not built yet). Log in as admin / Penguin (you will be asked\n"
+        "to change it), then call the controller with the token:\n"
         f"  curl -X POST -d username=admin -d password=Penguin {auth}/auth/login\n"
+        f"  curl -H 'X-Auth-Token: <token>' -H 'X-Auth-Cloudauth-Id: <userid>' "
+        f"http://{args.host}:{7693 + args.port_offset}/server-flavor\n"
         "Stop with Ctrl-C.",
         flush=True,
     )
-    stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     stop.wait()

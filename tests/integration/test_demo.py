@@ -42,6 +42,23 @@ def test_demo_starts_prints_the_login_and_stops_cleanly(tmp_path):
             login_url, data={"username": "admin", "password": "Penguin"}, timeout=10
         ).json()
         assert body["success"] and len(body["authentication_token"]) == 32
+        headers = {
+            "X-Auth-Token": body["authentication_token"],
+            "X-Auth-Cloudauth-Id": body["data"]["userid"],
+        }
+        controller = re.search(r"cloudcontroller\s+(http://\S+)", output).group(1)
+        flavors = requests.get(controller + "server-flavor", headers=headers, timeout=10).json()
+        assert "m1.tiny" in [
+            f["name"] for f in flavors["data"]
+        ]  # the controller, through the simulator
+        accountant = re.search(r"cloudaccountant\s+(http://\S+)", output).group(1)
+        usage = requests.get(
+            accountant + "server-instance",
+            params={"start_date": "2026-01-01", "end_date": "2026-01-31"},
+            headers=headers,
+            timeout=10,
+        ).json()
+        assert usage["success"] is True
         sim = re.search(r"openstack \(sim\)\s+(http://\S+)", output).group(1)
         assert requests.get(sim, timeout=10).status_code in (200, 300)
         assert (tmp_path / "cloudauth.sqlite").exists() and (

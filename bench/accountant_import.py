@@ -1,0 +1,276 @@
+"""Cloud Accountant: Slurm import throughput and peak memory, and daily-summary query latency.
+
+1. Generates a sacct -P file of ``--jobs`` jobs (default one million) over one month, run by
+   ``--import-users`` system users (default 1,000).
+2. Baselines measured in the same run: ``wc -l`` of the file (reading it), and a plain bulk
+   ``INSERT`` of the same rows (PyMySQL ``executemany``, no parsing, no upsert, no summaries)
+   into a copy of the jobs table.
+3. ``import_slurm --sacct-output`` on that file, in a child process: wall time, jobs/s, and the
+   child's peak RSS (its memory must stay flat however large the file).
+4. A one-year daily-summary query for an account owner with 100 managed users in a database of
+   ``--users`` users (default 10,000): p50/p95 of the first page and of reading every page.
+
+Goals (issue 6): >= 20,000 jobs/s, < 200 MB peak, p95 < 100 ms. MariaDB by default
+(``--mysql-url``); ``--sqlite`` runs it on SQLite instead.
+
+    .venv/bin/python bench/accountant_import.py [--jobs 1000000] [--users 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+FORMAT = "%Y-%m-%dT%H:%M:%S"
+MONTH = dt.datetime(2026, 3, 1)
+HEADER = (
+    "JobID|JobIDRaw|Cluster|User|Account|Partition|Submit|Start|End|AllocCPUS|NNodes|"
+    "AllocTRES|State|JobName\n"
+)
+
+
+def generate(path: Path, jobs: int, users: int) -> None:
+    rng = random.Random(6)
+    with open(path, "w", buffering=1 << 20) as out:
+        out.write(HEADER)
+        for n in range(jobs):
+            start = MONTH + dt.timedelta(seconds=rng.randrange(30 * 86400))
+            end = start + dt.timedelta(seconds=rng.randrange(30, 8 * 3600))
+            submit = start - dt.timedelta(seconds=rng.randrange(0, 600))
+            cores = rng.choice((1, 1, 2, 4, 8, 16, 32))
+            task = f"_{n % 10}" if n % 7 == 0 else ""
+            out.write(
+                f"{100000 + n}{task}|{100000 + n}|hpc|user{rng.randrange(users)}|acct{n % 13}|"
+                f"{('normal', 'gpu', 'long')[n % 3]}|{submit.strftime(FORMAT)}|"
+                f"{start.strftime(FORMAT)}|{end.strftime(FORMAT)}|{cores}|1|"
+                f"cpu={cores},node=1|COMPLETED|job {n}\n"
+            )
+
+
+def database(args, name: str) -> str:
+    import sqlalchemy as sa
+
+    if args.sqlite:
+        return f"sqlite:///{args.workdir}/{name}.sqlite"
+    server = sa.create_engine(args.mysql_url)
+    db = f"scm_bench_{name}"
+    with server.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {db}")
+        conn.exec_driver_sql(f"CREATE DATABASE {db} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+    server.dispose()
+    url = sa.engine.make_url(args.mysql_url).set(database=db, query={"charset": "utf8mb4"})
+    return url.render_as_string(hide_password=False)
+
+
+def run_child(argv: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of a child process."""
+    start = time.perf_counter()
+    child = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"bench: {' '.join(argv[:4])}... exited with {status}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def plain_insert(url: str, path: str) -> None:
+    """The baseline: the same rows, split and inserted as they are (run as a child)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    columns = (
+        "cloud_controller_id, resource_type, cluster, job_id, array_index, submitted_at, "
+        "started_at, ended_at, system_username, cloud_auth_userid, account, queue, name, cores, "
+        "nodes, gpus, state, core_seconds"
+    )
+    marks = ", ".join(["?" if url.startswith("sqlite") else "%s"] * 18)
+    sql = f"INSERT INTO jobs_plain ({columns}) VALUES ({marks})"  # noqa: S608
+    with engine.begin() as conn:
+        if url.startswith("sqlite"):
+            conn.exec_driver_sql("CREATE TABLE jobs_plain AS SELECT * FROM jobs WHERE 0")
+        else:
+            conn.exec_driver_sql("CREATE TABLE jobs_plain LIKE jobs")
+    raw = engine.raw_connection()
+    cursor = raw.cursor()
+    batch = []
+    with open(path) as lines:
+        next(lines)
+        for n, line in enumerate(lines):
+            f = line.rstrip("\n").split("|", 13)
+            job, _, task = f[0].partition("_")
+            batch.append(
+                (1, "slurm", f[2], job, int(task) if task else -1, f[6].replace("T", " "),
+                 f[7].replace("T", " "), f[8].replace("T", " "), f[3], "", f[4], f[5], f[13],
+                 int(f[9]), int(f[10]), 0, f[12], n)
+            )  # fmt: skip
+            if len(batch) == 5000:
+                cursor.executemany(sql, batch)
+                raw.commit()
+                batch = []
+    if batch:
+        cursor.executemany(sql, batch)
+        raw.commit()
+    raw.close()
+
+
+def query_bench(args, url: str) -> None:
+    import sqlalchemy as sa
+    from sqlalchemy.orm import Session
+
+    from cloudaccountant.access import Scope
+    from cloudaccountant.summaries.services import LISTINGS, UsageQuery, list_usage
+    from cloudaccountant.usage.models import JobDaily
+    from common.db import make_engine
+    from common.migrations import upgrade
+
+    engine = make_engine({"sqlalchemy.url": url})
+    upgrade("cloudaccountant", engine)
+    rng = random.Random(7)
+    year = [dt.date(2025, 1, 1) + dt.timedelta(days=n) for n in range(365)]
+    userids = [f"{n:032x}" for n in range(args.users)]
+    start = time.perf_counter()
+    table = JobDaily.__table__
+    rows = []
+    total = 0
+    with engine.begin() as conn:
+        for userid in userids:
+            for day in sorted(rng.sample(year, args.days_per_user)):
+                rows.append(
+                    {"date": day, "cloud_controller_id": 1, "cloud_auth_userid": userid,
+                     "resource_type": "slurm", "cluster": "hpc", "queue": "normal",
+                     "system_username": "u" + userid[-8:], "jobs": 3, "core_seconds": 3600}
+                )  # fmt: skip
+            if len(rows) >= 20000:
+                conn.execute(sa.insert(table), rows)
+                total += len(rows)
+                rows = []
+        conn.execute(sa.insert(table), rows)
+        total += len(rows)
+    print(
+        f"query data: {total:,} daily job rows for {args.users:,} users "
+        f"({time.perf_counter() - start:.1f} s to load)"
+    )
+    owner = set(rng.sample(userids, 101))  # the owner and 100 managed users
+    query = UsageQuery(dt.date(2025, 1, 1), dt.date(2025, 12, 31), Scope(frozenset(owner)))
+    tz = __import__("zoneinfo").ZoneInfo("UTC")
+    first, walk, pages = [], [], 0
+    with Session(engine) as session:
+        for _ in range(3):  # warm the buffer pool
+            list_usage(session, LISTINGS["job"], query, tz)
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            page = list_usage(session, LISTINGS["job"], query, tz)
+            first.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            pages = 1
+            while page["next"]:
+                page = list_usage(
+                    session,
+                    LISTINGS["job"],
+                    UsageQuery(**{**query.__dict__, "after": page["next"]}),
+                    tz,
+                )
+                pages += 1
+            walk.append(first[-1] + time.perf_counter() - t0)
+    engine.dispose()
+
+    def pct(values, q):
+        return sorted(values)[min(len(values) - 1, int(q * len(values)))] * 1000
+
+    print(
+        f"owner query, one year, 101 users: first page p50 {pct(first, 0.5):.1f} ms, "
+        f"p95 {pct(first, 0.95):.1f} ms; all {pages} pages p50 {pct(walk, 0.5):.1f} ms, "
+        f"p95 {pct(walk, 0.95):.1f} ms (goal p95 < 100 ms)"
+    )
+    print(f"  (median first page {statistics.median(first) * 1000:.1f} ms over {args.repeat} runs)")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=1_000_000)
+    parser.add_argument("--users", type=int, default=10_000, help="users in the query database")
+    parser.add_argument(
+        "--import-users", type=int, default=1_000, help="system users running the jobs"
+    )
+    parser.add_argument("--days-per-user", type=int, default=120)
+    parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--mysql-url", default="mysql+pymysql://root@127.0.0.1:3306/")
+    parser.add_argument("--sqlite", action="store_true")
+    parser.add_argument("--skip-import", action="store_true")
+    parser.add_argument("--skip-query", action="store_true")
+    parser.add_argument("--plain-insert", help=argparse.SUPPRESS, nargs=2)
+    args = parser.parse_args(argv)
+    if args.plain_insert:
+        plain_insert(*args.plain_insert)
+        return 0
+    with tempfile.TemporaryDirectory(prefix="scm-acct-bench-") as workdir:
+        args.workdir = workdir
+        if not args.skip_import:
+            import_bench(args, Path(workdir))
+        if not args.skip_query:
+            query_bench(args, database(args, "accountant_query"))
+    return 0
+
+
+def import_bench(args, workdir: Path) -> None:
+    sacct = workdir / "sacct.txt"
+    t0 = time.perf_counter()
+    generate(sacct, args.jobs, args.import_users)
+    size = sacct.stat().st_size / 2**20
+    print(f"generated {args.jobs:,} jobs, {size:.0f} MB, in {time.perf_counter() - t0:.1f} s")
+    wc, wc_rss = run_child(["wc", "-l", str(sacct)])
+    print(f"baseline wc -l:        {wc:6.2f} s  {args.jobs / wc:>12,.0f} lines/s  {wc_rss:6.1f} MB")
+
+    url = database(args, "accountant_import")
+    from common.db import make_engine
+    from common.migrations import upgrade
+
+    engine = make_engine({"sqlalchemy.url": url})
+    upgrade("cloudaccountant", engine)
+    engine.dispose()
+    plain, plain_rss = run_child(
+        [sys.executable, __file__, "--plain-insert", url, str(sacct), "--skip-query"]
+    )
+    print(
+        f"baseline bulk INSERT:  {plain:6.2f} s  {args.jobs / plain:>12,.0f} rows/s   "
+        f"{plain_rss:6.1f} MB"
+    )
+    ini = workdir / "acct.ini"
+    ini.write_text(
+        "[app:main]\nuse = call:cloudaccountant:main\n"
+        f"sqlalchemy.accountant.url = {url}\ncloudauth.url = http://127.0.0.1:9\n"
+        "sqlalchemy.cloud.1.slurm.server = local\n"
+    )
+    elapsed, rss = run_child(
+        [
+            sys.executable, "-m", "cloudaccountant.scripts.import_slurm", str(ini),
+            "2026-03-01", "2026-03-31", "--controller", "1", "--sacct-output", str(sacct),
+        ]
+    )  # fmt: skip
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        daily = conn.exec_driver_sql("SELECT COUNT(*) FROM job_daily").scalar()
+        jobs = conn.exec_driver_sql("SELECT COUNT(*) FROM jobs").scalar()
+    engine.dispose()
+    print(f"imported {jobs:,} job rows and {daily:,} daily job rows")
+    print(
+        f"import_slurm:          {elapsed:6.2f} s  {args.jobs / elapsed:>12,.0f} jobs/s   "
+        f"{rss:6.1f} MB peak  ({plain / elapsed:.2f}x the bulk INSERT's speed, "
+        f"{elapsed / wc:.0f}x wc -l; goals >= 20,000 jobs/s, < 200 MB)"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

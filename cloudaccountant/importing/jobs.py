@@ -1,0 +1,234 @@
+"""Writing scheduler jobs: itemised rows upserted in batches, then the affected days' summaries
+recomputed from the itemised table.
+
+Why this shape: a daily summary is a pure function of the jobs table (every job overlapping the
+day, split by exact overlap), so recomputing it can never double-count, and an import killed at
+any point leaves committed job rows that the next run simply upserts again before recomputing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.engine import Engine
+
+from cloudaccountant.importing.days import (
+    day_bounds,
+    days,
+    local_date,
+    range_bounds,
+    split_seconds,
+)
+from cloudaccountant.importing.records import JobRecord, Rejected
+from cloudaccountant.importing.upsert import upsert
+from cloudaccountant.usage.models import Job, JobDaily
+
+JOB_KEY = (
+    "cloud_controller_id",
+    "resource_type",
+    "cluster",
+    "job_id",
+    "array_index",
+    "submitted_at",
+    "started_at",
+)
+
+
+@dataclass
+class ImportResult:
+    imported: int = 0  # job rows written (inserted or updated)
+    outside: int = 0  # ended outside the range: left for the import of their dates
+    rejected: list[Rejected] = field(default_factory=list)
+    rejected_count: int = 0
+    summary_days: tuple[dt.date, dt.date] | None = None
+
+    MAX_KEPT = 1000  # rejections kept for the report; all are counted
+
+    def reject(self, item: Rejected, report: Callable[[Rejected], None] | None) -> None:
+        self.rejected_count += 1
+        if report is not None:
+            report(item)
+        elif len(self.rejected) < self.MAX_KEPT:
+            self.rejected.append(item)
+
+
+class JobImporter:
+    """Imports the jobs of one scheduler of one cloud controller that ended in a date range."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        cloud_controller_id: int,
+        resource_type: str,
+        timezone: ZoneInfo,
+        user_map: dict[str, str] | None = None,
+        batch_size: int = 5000,
+    ):
+        self.engine = engine
+        self.cc_id = cloud_controller_id
+        self.resource_type = resource_type
+        self.tz = timezone
+        self.user_map = user_map or {}
+        self.batch_size = batch_size
+        self._written = 0
+
+    def run(
+        self,
+        records: Iterable[JobRecord | Rejected],
+        first: dt.date,
+        last: dt.date,
+        report: Callable[[Rejected], None] | None = None,
+    ) -> ImportResult:
+        window_start, window_end = range_bounds(first, last, self.tz)
+        result = ImportResult()
+        batch: list[dict] = []
+        earliest: dt.datetime | None = None
+        latest: dt.datetime | None = None
+        # One batch is written (on another thread: the database's time overlaps our parsing)
+        # while the next is read; never more, so memory stays at two batches.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="job-writer") as writer:
+            pending = None
+            for item in records:
+                if isinstance(item, Rejected):
+                    result.reject(item, report)
+                    continue
+                if not window_start <= item.ended_at < window_end:
+                    result.outside += 1
+                    continue
+                batch.append(self._row(item))
+                if earliest is None or item.started_at < earliest:
+                    earliest = item.started_at
+                if latest is None or item.ended_at > latest:
+                    latest = item.ended_at
+                if len(batch) >= self.batch_size:
+                    if pending is not None:
+                        pending.result()  # raises what the writer raised
+                    pending = writer.submit(self._write, batch)
+                    result.imported += len(batch)
+                    batch = []
+            if pending is not None:
+                pending.result()
+        self._write(batch)
+        result.imported += len(batch)
+        if earliest is not None:
+            days = (local_date(earliest, self.tz), local_date(latest, self.tz))
+            self.summarise(*days)
+            result.summary_days = days
+        return result
+
+    def _row(self, job: JobRecord) -> dict:
+        return {
+            "cloud_controller_id": self.cc_id,
+            "resource_type": self.resource_type,
+            "cluster": job.cluster,
+            "job_id": job.job_id,
+            "array_index": job.array_index,
+            "submitted_at": job.submitted_at,
+            "started_at": job.started_at,
+            "ended_at": job.ended_at,
+            "system_username": job.system_username,
+            "cloud_auth_userid": self.user_map.get(job.system_username, ""),
+            "account": job.account,
+            "queue": job.queue,
+            "name": job.name,
+            "cores": job.cores,
+            "nodes": job.nodes,
+            "gpus": job.gpus,
+            "state": job.state,
+            "core_seconds": job.core_seconds,
+        }
+
+    def _write(self, rows: list[dict]) -> None:
+        self._written += len(rows)
+        if rows:
+            with self.engine.begin() as conn:
+                upsert(conn, Job.__table__, rows, JOB_KEY)
+
+    def summarise(self, first: dt.date, last: dt.date) -> None:
+        """Recompute this source's daily job rows for ``first``..``last`` from the jobs table.
+
+        A job inside one day adds its whole ``core_seconds`` to that day: the database sums
+        those. A job that crosses a day boundary is split here, by exact overlap. Days are done
+        one at a time, last to first, each replaced in its own transaction: what a crossing job
+        owes to earlier days waits in ``carry``, so memory holds about one day's rows.
+        """
+        jobs = Job.__table__
+        group = (jobs.c.cloud_auth_userid, jobs.c.cluster, jobs.c.queue, jobs.c.system_username)
+        source = (
+            jobs.c.cloud_controller_id == self.cc_id,
+            jobs.c.resource_type == self.resource_type,
+        )
+        columns = (jobs.c.started_at, jobs.c.ended_at, jobs.c.cores, *group)
+        range_start, range_end = range_bounds(first, last, self.tz)
+        carry: dict[dt.date, dict[tuple, list[int]]] = defaultdict(lambda: defaultdict(_zero))
+
+        def split(rows) -> None:
+            for started, ended, cores, *key in rows:
+                span = (max(started, range_start), min(ended, range_end))
+                for day, seconds in split_seconds(*span, self.tz):
+                    total = carry[day][tuple(key)]
+                    total[0] += 1
+                    total[1] += cores * seconds
+
+        with self.engine.connect() as conn:
+            if conn.dialect.name == "mysql" and self._written >= 10000:
+                # Fresh index statistics after a bulk load: without them MariaDB scans the
+                # whole source instead of one day's range of ended_at.
+                conn.exec_driver_sql("ANALYZE TABLE jobs")
+            # Jobs that ended after the range but ran into it.
+            later = (*source, jobs.c.ended_at > range_end, jobs.c.started_at < range_end)
+            split(conn.execute(select(*columns).where(*later)))
+            for day in reversed(list(days(first, last))):
+                start, end = day_bounds(day, self.tz)
+                ends_today = (*source, jobs.c.ended_at > start, jobs.c.ended_at <= end)
+                split(conn.execute(select(*columns).where(*ends_today, jobs.c.started_at < start)))
+                totals = carry.pop(day, {})
+                within = (
+                    select(*group, func.count(), func.sum(jobs.c.core_seconds))
+                    .where(*ends_today, jobs.c.started_at >= start)
+                    .group_by(*group)
+                )
+                for *key, count, core_seconds in conn.execute(within):
+                    total = totals.setdefault(tuple(key), [0, 0])
+                    total[0] += count
+                    total[1] += int(core_seconds)
+                conn.rollback()  # end the read transaction before writing the day
+                self._replace_day(day, totals)
+
+    def _replace_day(self, day: dt.date, totals: dict[tuple, list[int]]) -> None:
+        daily = JobDaily.__table__
+        rows = [
+            {
+                "date": day,
+                "cloud_controller_id": self.cc_id,
+                "cloud_auth_userid": userid,
+                "resource_type": self.resource_type,
+                "cluster": cluster,
+                "queue": queue,
+                "system_username": sysuser,
+                "jobs": count,
+                "core_seconds": core_seconds,
+            }
+            for (userid, cluster, queue, sysuser), (count, core_seconds) in totals.items()
+        ]
+        key = [c.name for c in daily.primary_key]
+        with self.engine.begin() as conn:  # one transaction: readers never see half a day
+            conn.execute(
+                delete(daily).where(
+                    daily.c.cloud_controller_id == self.cc_id,
+                    daily.c.resource_type == self.resource_type,
+                    daily.c.date == day,
+                )
+            )
+            for i in range(0, len(rows), 5000):
+                upsert(conn, daily, rows[i : i + 5000], key)
+
+
+def _zero() -> list[int]:
+    return [0, 0]

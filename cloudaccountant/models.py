@@ -1,0 +1,23 @@
+"""Every Cloud Accountant model, imported once so the mapper sees the whole schema."""
+
+from cloudaccountant.meta import Base
+from cloudaccountant.usage.models import (
+    Job,
+    JobDaily,
+    ResourceFamilyRow,
+    ResourceTypeRow,
+    ServerInstanceDaily,
+    StorageDaily,
+    UserStorageDaily,
+)
+
+__all__ = [
+    "Base",
+    "Job",
+    "JobDaily",
+    "ResourceFamilyRow",
+    "ResourceTypeRow",
+    "ServerInstanceDaily",
+    "StorageDaily",
+    "UserStorageDaily",
+]

@@ -1,0 +1,10 @@
+"""Every Cloud Accountant route in one place. GET only (shared/API.md)."""
+
+
+def includeme(config):
+    add = config.add_route
+    add("usage.storage", "/storage")
+    add("usage.user_storage", "/user-storage")
+    add("usage.server_instance", "/server-instance")
+    add("usage.job", "/job")
+    add("usage.job_detail", "/job/detail")

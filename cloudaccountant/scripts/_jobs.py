@@ -1,0 +1,132 @@
+"""The body shared by ``import_slurm``, ``import_pbs``, ``import_sge`` and ``import_uge``."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from cloudaccountant.importing.controller import read_only_engine, user_map
+from cloudaccountant.importing.days import range_bounds
+from cloudaccountant.importing.jobs import JobImporter
+from cloudaccountant.importing.logs import log_files
+from cloudaccountant.importing.pbs import PbsParser
+from cloudaccountant.importing.sge import SgeParser
+from cloudaccountant.importing.slurm import SACCT_ENV, SacctParser, sacct_argv
+from cloudaccountant.importing.sources import LocalSource, SourceError, parse_location
+from cloudaccountant.scripts._cli import (
+    UsageError,
+    add_range_arguments,
+    date_range,
+    fail,
+    load_settings,
+    report,
+)
+from common.db import make_engine
+
+
+def main(kind: str, prog: str, doc: str, argv=None) -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=doc.splitlines()[0])
+    add_range_arguments(parser)
+    option = "--sacct-output" if kind == "slurm" else "--file"
+    parser.add_argument(
+        option,
+        dest="file",
+        metavar="PATH",
+        help="read this local file instead of the configured source (needs --controller)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(args.ini)
+        first, last = date_range(args.start, args.end)
+        controllers = [
+            c
+            for c in settings.controllers
+            if (c.slurm if kind == "slurm" else c.logs.get(kind)) or args.file
+        ]
+        if args.controller is not None:
+            controllers = [c for c in controllers if c.id == args.controller]
+            if not controllers:
+                raise UsageError(f"no {kind} source is configured for controller {args.controller}")
+        elif args.file:
+            raise UsageError(f"{option} needs --controller")
+        if not controllers:
+            raise UsageError(f"no sqlalchemy.cloud.<id>.{kind}.* source is configured")
+    except UsageError as exc:
+        return fail(prog, str(exc))
+    engine = make_engine({"sqlalchemy.url": settings.db_url})
+    status = 0
+    try:
+        for cc in controllers:
+            try:
+                status |= _import(prog, kind, settings, engine, cc, first, last, args.file)
+            except (SourceError, SQLAlchemyError) as exc:
+                detail = getattr(exc, "orig", None) or exc
+                fail(prog, f"controller {cc.id}: {detail}", 1)
+                status = 1
+    finally:
+        engine.dispose()
+    return status
+
+
+def _import(prog, kind, settings, engine, cc, first, last, file) -> int:
+    users = {}
+    if "users" in cc.urls:
+        source_engine = read_only_engine(cc.urls["users"])
+        try:
+            users = user_map(source_engine)
+        finally:
+            source_engine.dispose()
+    importer = JobImporter(engine, cc.id, kind, settings.timezone, users, settings.batch_size)
+    totals = {"imported": 0, "rejected": 0, "skipped": 0, "outside": 0}
+    for parser, opened in _inputs(kind, settings, cc, first, last, file):
+        with opened as lines:
+            result = importer.run(parser.parse(lines), first, last, report)
+        totals["imported"] += result.imported
+        totals["rejected"] += result.rejected_count
+        totals["skipped"] += parser.skipped
+        totals["outside"] += result.outside
+    sys.stderr.flush()
+    print(
+        f"{prog}: controller {cc.id}: {totals['imported']} jobs imported, "
+        f"{totals['rejected']} lines rejected, {totals['skipped']} skipped (steps, not run, "
+        f"not ended), {totals['outside']} ended outside {first}..{last}"
+    )
+    return 1 if totals["rejected"] else 0
+
+
+def _inputs(kind, settings, cc, first, last, file):
+    """``(parser, context manager of lines)`` for each input to read."""
+    if kind == "slurm":
+        default_cluster = (cc.slurm.cluster if cc.slurm else None) or "default"
+        if file:
+            yield SacctParser(file, default_cluster), _open_local(file)
+            return
+        source, _ = parse_location(cc.slurm.server, settings.ssh_options)
+        start, end = range_bounds(first, last, settings.timezone)
+        label = f"sacct@{source.label}"
+        argv = sacct_argv(cc.slurm.sacct, start, end, cc.slurm.cluster)
+        yield SacctParser(label, default_cluster), source.run(argv, SACCT_ENV)
+        return
+    log = cc.logs.get(kind)
+    cluster = log.cluster if log else "default"
+    if file:
+        paths, source = [file], LocalSource()
+    else:
+        source, path = parse_location(log.path, settings.ssh_options)
+        paths = log_files(source, path, kind, first, last)
+    for path in paths:
+        label = path if isinstance(source, LocalSource) else f"{source.label}{path}"
+        parser = PbsParser(label, cluster) if kind == "pbs" else SgeParser(label, cluster)
+        yield parser, source.open(path)
+
+
+@contextlib.contextmanager
+def _open_local(path: str):
+    if path == "-":
+        yield iter(sys.stdin.buffer)
+        return
+    with LocalSource().open(path) as lines:
+        yield lines

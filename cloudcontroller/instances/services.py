@@ -1,0 +1,270 @@
+"""Server-instances as the API sees them: create (with its refusals), visibility and access,
+power changes, the per-VM user list, delete. The worker does the OpenStack work; these only
+write the desired state (bumping the generation) and the status the user sees at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+
+from cloudcontroller.images.services import usable_image
+from cloudcontroller.images.views import requester
+from cloudcontroller.instances import models as m
+from cloudcontroller.instances.gpu import free_gpus
+from cloudcontroller.openstack import errors as os_errors
+from cloudcontroller.storage.prerequisites import has_active_volume, storage_managed
+from cloudcontroller.users.lookup import system_user_for
+from cloudcontroller.users.models import SystemUser
+from common.envelope import utc_text
+from common.errors import BadRequest, Conflict, Forbidden, NotFound
+from common.ownership import can_see, visible_owner_ids
+
+
+# -- shapes ----------------------------------------------------------------------------------
+def instance_json(inst: m.ServerInstance) -> dict:
+    body = {
+        "id": inst.id,
+        "cloudauth-id": inst.cloudauth_id,
+        "users": [u.user_id for u in inst.users],
+        "user-permissions": [
+            {"user-id": u.user_id, "power": u.can_power, "delete": u.can_delete} for u in inst.users
+        ],
+        "server-image": inst.image_id,
+        "server-flavor": inst.flavor_id,
+        "creation-date": utc_text(inst.created_at),
+        "status": inst.status,
+        "power": inst.desired,
+    }
+    optional = {
+        "hostname": inst.hostname,
+        "public-ip": inst.public_ip,
+        "private-ip": inst.private_ip,
+        "status-reason": inst.status_reason,
+        "deletion-date": utc_text(inst.deleted_at) if inst.deleted_at else None,
+    }
+    body.update({k: v for k, v in optional.items() if v})
+    return body
+
+
+@dataclass(frozen=True)
+class UserGrant:
+    user_id: str
+    can_power: bool
+    can_delete: bool
+
+
+def parse_users(value: Any) -> list[UserGrant]:
+    """``users``: controller user ids, or objects ``{"user-id", "power", "delete"}``."""
+    if not isinstance(value, list) or len(value) > 1000:
+        raise BadRequest("users must be a list of user ids or {user-id, power, delete} objects")
+    grants: dict[str, UserGrant] = {}
+    for item in value:
+        if isinstance(item, str):
+            item = {"user-id": item}
+        if not isinstance(item, dict) or not isinstance(item.get("user-id"), str):
+            raise BadRequest("each user is a user id or an object with user-id")
+        flags = [item.get("power", False), item.get("delete", False)]
+        if not all(isinstance(f, bool) for f in flags):
+            raise BadRequest("power and delete are true or false")
+        uid = item["user-id"]
+        if not uid or len(uid) > 32:
+            raise BadRequest(f"no user {uid!r}")
+        grants[uid] = UserGrant(uid, *flags)
+    return list(grants.values())
+
+
+def check_users_exist(db, grants: list[UserGrant]) -> None:
+    ids = [g.user_id for g in grants]
+    if not ids:
+        return
+    found = set(db.scalars(select(SystemUser.id).where(SystemUser.id.in_(ids))))
+    missing = sorted(set(ids) - found)
+    if missing:
+        raise BadRequest(f"no such user: {', '.join(missing)}")
+
+
+# -- visibility and access -------------------------------------------------------------------
+def caller_user_id(request) -> str | None:
+    account = system_user_for(request.db, request.identity.userid)
+    return account.id if account else None
+
+
+def visible_query(request):
+    owners = visible_owner_ids(request)
+    query = select(m.ServerInstance)
+    if owners is None:
+        return query
+    me = caller_user_id(request)
+    condition = m.ServerInstance.cloudauth_id.in_(owners)
+    if me:
+        granted = select(m.InstanceUser.instance_id).where(m.InstanceUser.user_id == me)
+        condition = or_(condition, m.ServerInstance.id.in_(granted))
+    return query.where(condition)
+
+
+@dataclass(frozen=True)
+class Access:
+    manage: bool  # owner, their account owner, superuser: everything
+    power: bool
+    delete: bool
+
+
+def access(request, inst: m.ServerInstance) -> Access:
+    """What the caller may do; NotFound when they may not even see the instance."""
+    if can_see(request, inst.cloudauth_id):
+        return Access(True, True, True)
+    me = caller_user_id(request)
+    grant = next((u for u in inst.users if me and u.user_id == me), None)
+    if grant is None:
+        raise NotFound(f"no server-instance {inst.id}")
+    return Access(False, grant.can_power, grant.can_delete)
+
+
+def get_instance(request, instance_id: str) -> tuple[m.ServerInstance, Access]:
+    inst = request.db.get(m.ServerInstance, instance_id) if len(instance_id) <= 32 else None
+    if inst is None:
+        raise NotFound(f"no server-instance {instance_id}")
+    return inst, access(request, inst)
+
+
+# -- create ----------------------------------------------------------------------------------
+def create(request, body: dict) -> m.ServerInstance:
+    settings = request.registry["scm.settings"]
+    s = settings.instances
+    db = request.db
+    image_id, flavor_ref = body.get("server-image"), body.get("server-flavor")
+    for name, value in (("server-image", image_id), ("server-flavor", flavor_ref)):
+        if not isinstance(value, str) or not value or len(value) > 64:
+            raise BadRequest(f"{name} is required")
+    owner = body.get("cloudauth-id") or request.identity.userid
+    if not isinstance(owner, str) or len(owner) > 32:
+        raise BadRequest("cloudauth-id must be a Cloud Auth user id")
+    if not can_see(request, owner):
+        raise Forbidden("you may not create server-instances for that user")
+    grants = parse_users(body.get("users", []))
+    check_users_exist(db, grants)
+    if system_user_for(db, owner) is None:
+        raise Conflict("the user has no system account on this controller: create one (/user)")
+    if storage_managed(settings) and not has_active_volume(db, owner):
+        raise Conflict("the user has no active storage volume: create one (/storage-volume)")
+    try:
+        flavor = request.openstack.get_flavor(flavor_ref)
+    except os_errors.NotFound:
+        raise BadRequest(f"no server-flavor {flavor_ref}") from None
+    sees_all, names = requester(request)
+    usable_image(request.openstack, image_id, sees_all, names)
+    cap = s.flavor_caps.get(flavor.id, s.flavor_caps.get(flavor.name))
+    if cap is not None:
+        running = db.scalar(
+            select(func.count())
+            .select_from(m.ServerInstance)
+            .where(
+                m.ServerInstance.cloudauth_id == owner,
+                m.ServerInstance.flavor_id == flavor.id,
+                m.ServerInstance.desired != m.GONE,
+            )
+        )
+        if running >= cap:
+            raise Conflict(
+                f"server-flavor {flavor.id} is capped at {cap} per user"
+                " (virtualization.flavor_caps); delete one first"
+            )
+    if flavor.wants_gpu and s.gpu_query:
+        wanted = flavor.gpu_request[1] if flavor.gpu_request else 1
+        free = free_gpus(s.gpu_query, s.gpu_pci_ids)
+        if free < wanted:
+            raise Conflict(
+                f"no free GPU for server-flavor {flavor.name}: {free} available, {wanted} needed;"
+                " try again later or choose a flavor without a GPU"
+            )
+    inst = m.ServerInstance(
+        id=m.new_uuid(),
+        cloudauth_id=owner,
+        image_id=image_id,
+        flavor_id=flavor.id,
+        desired=m.ON,
+        status=m.BUILD,
+        phase="",
+        pending=True,
+        generation=1,
+        reboot_pending=False,
+        created_at=request.now,
+        updated_at=request.now,
+    )
+    inst.hostname = s.hostname_prefix + inst.id[: s.hostname_uuid_uniq_chars]
+    inst.users = [
+        m.InstanceUser(user_id=g.user_id, can_power=g.can_power, can_delete=g.can_delete)
+        for g in grants
+    ]
+    db.add(inst)
+    db.flush()
+    return inst
+
+
+# -- changes ---------------------------------------------------------------------------------
+def _bump(request, inst: m.ServerInstance, **values) -> None:
+    for key, value in values.items():
+        setattr(inst, key, value)
+    inst.generation += 1
+    inst.pending = True
+    inst.updated_at = request.now
+
+
+def _close_interval(request, inst: m.ServerInstance) -> None:
+    table = m.PowerInterval.__table__
+    request.db.execute(
+        update(table)
+        .where(table.c.instance_id == inst.id, table.c.ended_at.is_(None))
+        .values(ended_at=request.now)
+    )
+
+
+def change_power(request, inst: m.ServerInstance, power: str) -> None:
+    if inst.desired == m.GONE:
+        raise Conflict("the server-instance is deleted")
+    if power == "on":
+        if inst.desired == m.ON:
+            return
+        if inst.status != m.STOPPED:
+            raise Conflict(f"the server-instance is {inst.status}; power it on once STOPPED")
+        _bump(request, inst, desired=m.ON, status=m.STARTING, phase="", status_reason=None)
+    elif power == "off":
+        if inst.desired == m.OFF:
+            return
+        _close_interval(request, inst)
+        _bump(
+            request,
+            inst,
+            desired=m.OFF,
+            status=m.STOPPING,
+            phase="",
+            status_reason=None,
+            reboot_pending=False,
+        )
+    elif power == "reboot":
+        if inst.status not in (m.ACTIVE, m.REBOOTING) or inst.desired != m.ON:
+            raise Conflict(f"the server-instance is {inst.status}; only an ACTIVE one reboots")
+        _bump(request, inst, reboot_pending=True, status=m.REBOOTING, status_reason=None)
+    else:
+        raise BadRequest("power must be on, off or reboot")
+
+
+def set_users(request, inst: m.ServerInstance, grants: list[UserGrant]) -> None:
+    check_users_exist(request.db, grants)
+    inst.users = [
+        m.InstanceUser(user_id=g.user_id, can_power=g.can_power, can_delete=g.can_delete)
+        for g in grants
+    ]
+    if inst.status == m.ACTIVE and inst.desired == m.ON:
+        # The sshd AllowUsers lines follow the list: configure the running VM again.
+        _bump(request, inst, status=m.CONFIGURING, phase="configure")
+    request.db.flush()
+
+
+def delete(request, inst: m.ServerInstance) -> None:
+    if inst.desired == m.GONE:
+        return
+    _close_interval(request, inst)
+    _bump(request, inst, desired=m.GONE, status=m.DELETING, phase="", reboot_pending=False)

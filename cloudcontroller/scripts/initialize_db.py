@@ -1,0 +1,13 @@
+"""``initialize_cloudcontroller_db <ini>``: create (or upgrade) the Cloud Controller schema."""
+
+import sys
+
+from common.scripts.initialize_db import initialize
+
+
+def main(argv=None) -> int:
+    return initialize("cloudcontroller", argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

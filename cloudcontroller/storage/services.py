@@ -1,0 +1,90 @@
+"""$HOME storage volumes: create (all steps or none), list, delete; allocation spans for the
+accountant."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from cloudcontroller.storage.drivers import HomeStorage, undo_all
+from cloudcontroller.storage.models import StorageAllocation, StorageVolume
+from cloudcontroller.storage.settings import StorageSettings
+from cloudcontroller.users.models import SystemUser
+from cloudcontroller.users.settings import UserSettings
+from common.envelope import utc_text
+from common.errors import Conflict
+
+VOLUME_TYPE = {"name": "home", "description": "the user's $HOME directory"}
+GB = 1024**3
+
+
+def volume_json(v: StorageVolume) -> dict:
+    return {
+        "volume-id": v.id,
+        "cloudauth-id": v.cloudauth_id,
+        "user-id": v.user_id,
+        "volume-name": v.path,
+        "volume-size": v.size_bytes // GB,
+        "volume-type": VOLUME_TYPE,
+        "status": v.status,
+        "creation-date": utc_text(v.created_at),
+    }
+
+
+def require_enabled(settings: StorageSettings) -> None:
+    if not settings.enabled:
+        raise Conflict("storage volumes are not managed on this controller (storage.driver none)")
+
+
+def create_volume(
+    db, settings: StorageSettings, users: UserSettings, su: SystemUser, size_gb: int | None, now
+) -> StorageVolume:
+    """The user's $HOME, every step done or, on failure, every step undone."""
+    require_enabled(settings)
+    if db.scalar(select(StorageVolume).where(StorageVolume.user_id == su.id)) is not None:
+        raise Conflict(f"{su.system_name} already has a storage volume")
+    driver = HomeStorage(settings)
+    volume = StorageVolume(
+        cloudauth_id=su.cloudauth_id,
+        user_id=su.id,
+        driver=settings.driver,
+        path=driver.home_path(su.system_name),
+        size_bytes=driver.size_bytes(size_gb),
+        status="active",
+        created_at=now,
+    )
+    db.add(volume)
+    db.flush()  # the unique user_id stops a second, concurrent create here
+    db.add(
+        StorageAllocation(
+            volume_id=volume.id,
+            cloudauth_id=su.cloudauth_id,
+            size_bytes=volume.size_bytes,
+            started_at=now,
+        )
+    )
+    undo: list = []
+    try:
+        driver.create(su.system_name, su.uid, su.gid, size_gb, undo)
+        db.flush()
+    except BaseException:
+        undo_all(undo)
+        raise
+    return volume
+
+
+def delete_volume(db, settings: StorageSettings, volume: StorageVolume, now) -> None:
+    su = db.get(SystemUser, volume.user_id)
+    name = su.system_name if su else volume.path.rstrip("/").rsplit("/", 1)[-1]
+    HomeStorage(settings).delete(name, volume.path)
+    for span in db.scalars(
+        select(StorageAllocation).where(
+            StorageAllocation.volume_id == volume.id, StorageAllocation.ended_at.is_(None)
+        )
+    ):
+        span.ended_at = now
+    db.delete(volume)
+    db.flush()
+
+
+def volume_for_user(db, user_id: str) -> StorageVolume | None:
+    return db.scalar(select(StorageVolume).where(StorageVolume.user_id == user_id))

@@ -1,0 +1,61 @@
+"""The JSON bodies of the controller's POST and PUT requests, read with clear 400s."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from common.errors import BadRequest
+
+MAX_TEXT = 4096
+
+
+class Body:
+    def __init__(self, request):
+        if not request.body:
+            self.data: dict[str, Any] = {}
+            return
+        try:
+            data = request.json_body
+        except (ValueError, UnicodeDecodeError):
+            raise BadRequest("the request body must be a JSON object") from None
+        if not isinstance(data, dict):
+            raise BadRequest("the request body must be a JSON object")
+        self.data = data
+
+    def present(self, name: str) -> bool:
+        return name in self.data
+
+    def optional_str(self, name: str, max_length: int = 255) -> str | None:
+        value = self.data.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise BadRequest(f"{name} must be a string")
+        if len(value) > max_length or "\x00" in value:
+            raise BadRequest(f"{name} must be at most {max_length} characters, without NUL")
+        return value.strip()
+
+    def str(self, name: str, max_length: int = 255) -> str:
+        value = self.optional_str(name, max_length)
+        if not value:
+            raise BadRequest(f"{name} is required")
+        return value
+
+    def optional_int(self, name: str, minimum: int = 0, maximum: int = 2**62) -> int | None:
+        value = self.data.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise BadRequest(f"{name} must be a whole number")
+        if not minimum <= value <= maximum:
+            raise BadRequest(f"{name} must be between {minimum} and {maximum}")
+        return value
+
+    def str_list(self, name: str, max_items: int = 1000, max_length: int = MAX_TEXT) -> list[str]:
+        value = self.data.get(name, [])
+        if not isinstance(value, list) or len(value) > max_items:
+            raise BadRequest(f"{name} must be a list of at most {max_items} strings")
+        for item in value:
+            if not isinstance(item, str) or len(item) > max_length or "\x00" in item:
+                raise BadRequest(f"{name} must be a list of strings of at most {max_length} chars")
+        return value

@@ -1,0 +1,72 @@
+"""Small helpers shared by the accountant's tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from cloudaccountant.usage.models import Job, JobDaily
+
+SAMPLES = Path(__file__).parent / "samples"
+UTC = ZoneInfo("UTC")
+ALICE, BOB, CAROL = "a" * 32, "b" * 32, "c" * 32
+
+
+def d(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def t(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
+def daily_jobs(engine) -> dict[tuple, tuple[int, int]]:
+    """``(date, user, system user, queue) -> (jobs, core_seconds)`` of every job_daily row."""
+    table = JobDaily.__table__
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(table)).mappings().all()
+    return {
+        (r["date"].isoformat(), r["cloud_auth_userid"], r["system_username"], r["queue"]): (
+            r["jobs"],
+            r["core_seconds"],
+        )
+        for r in rows
+    }
+
+
+def jobs(engine) -> list[dict]:
+    table = Job.__table__
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(table).order_by(table.c.job_id, table.c.array_index))
+        return [dict(r) for r in rows.mappings()]
+
+
+def write_ini(path: Path, settings: dict[str, str]) -> Path:
+    """An .ini PasteDeploy can load before the egg entry point exists (``call:``)."""
+    lines = ["[app:main]", "use = call:cloudaccountant:main"]
+    lines += [f"{k} = {v}" for k, v in settings.items()]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def write_sacct(path: Path, count: int, users: int = 50) -> Path:
+    """A sacct -P file of ``count`` ended jobs over March 2026 (deterministic)."""
+    header = "JobID|JobIDRaw|Cluster|User|Account|Partition|Submit|Start|End|AllocCPUS|NNodes"
+    header += "|AllocTRES|State|JobName"
+    base = dt.datetime(2026, 3, 1)
+    with open(path, "w") as out:
+        out.write(header + "\n")
+        for n in range(count):
+            start = base + dt.timedelta(seconds=(n * 37) % (29 * 86400))
+            end = start + dt.timedelta(seconds=60 + (n * 7919) % 20000)
+            cores = 1 + n % 16
+            fmt = "%Y-%m-%dT%H:%M:%S"
+            out.write(
+                f"{1000 + n}|{1000 + n}|hpc|user{n % users}|acct|normal|"
+                f"{start.strftime(fmt)}|{start.strftime(fmt)}|{end.strftime(fmt)}|{cores}|1|"
+                f"cpu={cores},node=1|COMPLETED|job {n}\n"
+            )
+    return path
