@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 from common.cloudauth_client import CloudAuthClient
 from common.errors import BadRequest, Forbidden, NotFound
+from common.ownership import managed_userids
 from common.security import TOKEN_HEADER, USERID_HEADER, Identity
 
 ADMIN_ROLES = frozenset({"superuser", "cloudaccountant_admin"})
 USERID = re.compile(r"^[0-9a-f]{32}$")
-PAGE = 10000  # Cloud Auth's largest /user/list page
 
 
 @dataclass(frozen=True)
@@ -53,22 +53,7 @@ class Directory:
         )
 
     def managed_users(self, request, owner_userid: str) -> frozenset[str]:
-        key = f"acct:managed:{owner_userid}"
-        cached = request.cache.get(key)
-        if cached is not None:
-            return frozenset(cached)
-        userids: list[str] = []
-        offset = 0
-        while True:
-            params = {"owner_userid": owner_userid, "show_inactive": "true"}
-            params.update(limit=PAGE, offset=offset)
-            data = self._call(request, "/user/list", params)["data"]
-            userids.extend(u["id"] for u in data["users"])
-            offset += PAGE
-            if offset >= data["total"] or not data["users"]:
-                break
-        request.cache.set(key, userids, self.ttl)
-        return frozenset(userids)
+        return managed_userids(request, owner_userid, self.ttl)
 
     def user_exists(self, request, userid: str) -> bool:
         key = f"acct:user:{userid}"

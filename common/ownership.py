@@ -10,7 +10,9 @@ briefly in the shared cache.
 from __future__ import annotations
 
 from common.errors import Unauthorized
+from common.security import TOKEN_HEADER, USERID_HEADER
 
+PAGE = 10000  # Cloud Auth's largest /user/list page
 # Roles whose holders see every user's resources.
 SEE_ALL_ROLES = frozenset({"superuser", "cloudcontroller_admin", "cloudaccountant_admin"})
 MANAGED_TTL = 60.0
@@ -29,20 +31,33 @@ def visible_owner_ids(request) -> frozenset[str] | None:
         return None
     if "account_owner" not in identity.roles:
         return frozenset({identity.userid})
-    key = f"managed:{identity.userid}"
+    return managed_userids(request, identity.userid) | {identity.userid}
+
+
+def managed_userids(request, owner_userid: str, ttl: float = MANAGED_TTL) -> frozenset[str]:
+    """The users ``owner_userid`` manages, as Cloud Auth answers the caller (whose token is on
+    ``request``), page by page; cached in the shared cache for ``ttl`` seconds."""
+    key = f"managed:{owner_userid}"
     cached = request.cache.get(key)
-    if cached is None:
-        client = request.registry["scm.cloudauth"]
-        body = client.call(
+    if cached is not None:
+        return frozenset(cached)
+    client = request.registry["scm.cloudauth"]
+    userids: list[str] = []
+    offset = 0
+    while True:
+        data = client.call(
             "GET",
             "/user/list",
-            {"owner_userid": identity.userid, "show_inactive": "1", "limit": "10000"},
-            token=request.headers.get("X-Auth-Token"),
-            userid=identity.userid,
-        )
-        cached = sorted({u["id"] for u in body["data"]["users"]})
-        request.cache.set(key, cached, MANAGED_TTL)
-    return frozenset(cached) | {identity.userid}
+            {"owner_userid": owner_userid, "show_inactive": "1", "limit": PAGE, "offset": offset},
+            token=request.headers.get(TOKEN_HEADER, "").strip(),
+            userid=request.headers.get(USERID_HEADER, "").strip(),
+        )["data"]
+        userids.extend(u["id"] for u in data["users"])
+        offset += PAGE
+        if offset >= data["total"] or not data["users"]:
+            break
+    request.cache.set(key, sorted(userids), ttl)
+    return frozenset(userids)
 
 
 def can_see(request, owner_id: str) -> bool:

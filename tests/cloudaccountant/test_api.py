@@ -274,7 +274,7 @@ def test_an_owners_managed_users_are_asked_of_cloud_auth_once_then_cached(
     app, live, rows, cache_settings
 ):
     cache = cache_from_url(cache_settings["cache.url"], cache_settings["cache.prefix"])
-    cache.delete(f"acct:managed:{live.ids['owner']}")
+    cache.delete(f"managed:{live.ids['owner']}")
     _users(app, live, "owner")
-    cached = cache.get(f"acct:managed:{live.ids['owner']}")
+    cached = cache.get(f"managed:{live.ids['owner']}")
     assert sorted(cached) == sorted([live.ids["managed1"], live.ids["managed2"]])
