@@ -85,6 +85,9 @@ def includeme(config):
     settings = config.get_settings()
     settings.setdefault("tm.manager_hook", "pyramid_tm.explicit_manager")
     settings.setdefault("retry.attempts", "3")
+    # Annotating each transaction with the user costs a security-policy call per request, for a
+    # note nobody reads (we keep no ZODB-style transaction log).
+    settings.setdefault("tm.annotate_user", "false")
     config.include("pyramid_tm")
     config.include("pyramid_retry")
     engine = make_engine(settings)

@@ -40,6 +40,8 @@ def access_log_tween_factory(handler, registry):
     app = registry.settings.get("scm.app_name", "scm")
 
     def tween(request):
+        if not access_log.isEnabledFor(logging.INFO):
+            return handler(request)
         start = time.perf_counter()
         status = 500
         try:
