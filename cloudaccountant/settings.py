@@ -95,7 +95,7 @@ class AccountantSettings:
             managed_users_cache_ttl=r.duration("managed_users.cache_ttl", 30),
             timezone=timezone,
             controllers=_controllers(raw),
-            batch_size=r.int("import.batch_size", 5000, minimum=1),
+            batch_size=r.int("import.batch_size", 50000, minimum=1),
             ssh_options=tuple(r.str("import.ssh_options", "-o BatchMode=yes").split()),
         )
 

@@ -12,10 +12,29 @@ from dataclasses import dataclass
 
 import requests
 
-from common.errors import APIError, BadRequest, Forbidden, NotFound, Unauthorized, Unavailable
+from common.errors import (
+    APIError,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+    Unavailable,
+    Unprocessable,
+)
 from common.security import TOKEN_HEADER, USERID_HEADER, Identity
 
-_BY_STATUS = {400: BadRequest, 401: Unauthorized, 403: Forbidden, 404: NotFound, 503: Unavailable}
+_BY_STATUS = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    409: Conflict,
+    422: Unprocessable,
+    429: TooManyRequests,
+    503: Unavailable,
+}
 
 
 @dataclass(frozen=True)

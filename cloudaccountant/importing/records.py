@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-LIMITS = {"cluster": 64, "job_id": 64, "system_username": 64}
+LIMITS = {"cluster": 64, "job_id": 64, "system_username": 64}  # also spelled out in check()
 
 
 class LineError(ValueError):
@@ -52,6 +52,24 @@ class Rejected:
 
 def check(record: JobRecord) -> JobRecord:
     """Refuse what the tables cannot hold faithfully; shorten free text that they cannot."""
+    if (
+        0 < len(record.cluster) <= 64
+        and 0 < len(record.job_id) <= 64
+        and 0 < len(record.system_username) <= 64
+        and record.started_at <= record.ended_at
+        and record.cores >= 0
+        and record.nodes >= 0
+        and record.gpus >= 0
+    ):  # the usual case, spelled out: this runs once per job
+        if len(record.account) > 64:
+            record.account = record.account[:64]
+        if len(record.queue) > 64:
+            record.queue = record.queue[:64]
+        if len(record.name) > 255:
+            record.name = record.name[:255]
+        if len(record.state) > 32:
+            record.state = record.state[:32]
+        return record
     for name, limit in LIMITS.items():
         value = getattr(record, name)
         if not value:

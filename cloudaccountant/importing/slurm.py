@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import namedtuple
 from collections.abc import Iterable, Iterator
 
 from cloudaccountant.importing.records import (
@@ -39,6 +40,8 @@ FIELDS = (
     "State",
     "JobName",
 )
+# Where each field is in a line, from the header.
+_Columns = namedtuple("_Columns", FIELDS)
 NOT_A_TIME = frozenset({"", "Unknown", "None", "N/A"})
 NOT_ENDED = frozenset({"PENDING", "RUNNING", "REQUEUED_HOLD", "SUSPENDED", "RESIZING"})
 _JOBID = re.compile(r"^(\d+)(?:_(\d+)|_(\[[^\]]*\]))?(\+\d+)?(\.\S+)?$")
@@ -114,6 +117,7 @@ class SacctParser:
                     )
                     return  # without a header nothing else can be read
                 columns = {name: i for i, name in enumerate(names)}
+                at = _Columns(*(columns[f] for f in FIELDS))
                 width = len(names)
                 last_is_name = names[-1] == "JobName"
                 continue
@@ -123,7 +127,7 @@ class SacctParser:
                 yield Rejected(self.source, number, f"{len(values)} fields, expected {width}")
                 continue
             try:
-                record = self._record({n: values[i] for n, i in columns.items()})
+                record = self._record(values, at)
             except LineError as exc:
                 yield Rejected(self.source, number, str(exc))
                 continue
@@ -132,39 +136,40 @@ class SacctParser:
             else:
                 yield record
 
-    def _record(self, f: dict[str, str]) -> JobRecord | None:
-        match = _JOBID.match(f["JobID"])
+    def _record(self, v: list[str], at: _Columns) -> JobRecord | None:
+        match = _JOBID.match(v[at.JobID])
         if not match:
-            raise LineError(f"JobID {f['JobID']!r} is not a Slurm job id")
+            raise LineError(f"JobID {v[at.JobID]!r} is not a Slurm job id")
         job, task, pending_tasks, het, step = match.groups()
         if step or pending_tasks:
             return None  # a job step, or array tasks that have not run
-        state = f["State"].split(" ", 1)[0]  # "CANCELLED by 1000" -> "CANCELLED"
+        state = v[at.State].split(" ", 1)[0]  # "CANCELLED by 1000" -> "CANCELLED"
         if state in NOT_ENDED:
             return None
-        started = _time(f["Start"], "Start")
-        ended = _time(f["End"], "End")
-        cores = whole(f["AllocCPUS"] or "0", "AllocCPUS")
+        started = _time(v[at.Start], "Start")
+        ended = _time(v[at.End], "End")
+        cores = whole(v[at.AllocCPUS] or "0", "AllocCPUS")
         if started is None or ended is None or cores == 0:
             return None  # never ran, or not ended yet
-        submitted = _time(f["Submit"], "Submit")
+        submitted = _time(v[at.Submit], "Submit")
         if submitted is None:
             raise LineError("no Submit time")
+        tres = v[at.AllocTRES]
         return check(
             JobRecord(
-                cluster=f["Cluster"] or self.default_cluster,
+                cluster=v[at.Cluster] or self.default_cluster,
                 job_id=job + (het or ""),
                 array_index=int(task) if task is not None else -1,
                 submitted_at=submitted,
                 started_at=started,
                 ended_at=ended,
-                system_username=f["User"],
-                account=f["Account"],
-                queue=f["Partition"],
-                name=f["JobName"],
+                system_username=v[at.User],
+                account=v[at.Account],
+                queue=v[at.Partition],
+                name=v[at.JobName],
                 cores=cores,
-                nodes=whole(f["NNodes"] or "0", "NNodes"),
-                gpus=_gpus(f["AllocTRES"]) if f["AllocTRES"] else 0,
+                nodes=whole(v[at.NNodes] or "0", "NNodes"),
+                gpus=_gpus(tres) if "gres/gpu" in tres else 0,
                 state=state,
             )
         )

@@ -43,19 +43,45 @@ def _mysql_upsert(conn: Connection, table: Table, rows: Sequence[dict], changing
         "(" + ",".join([fn(row[name]) for fn, name in zip(render, names, strict=True)]) + ")"
         for row in rows
     )
-    update = ",".join(f"`{n}`=VALUES(`{n}`)" for n in changing if n in rows[0])
-    # Identifiers come from our own Table, every value is escaped above.
-    sql = (
+    mysql_execute(
+        conn, mysql_upsert_sql(table, names, [n for n in changing if n in rows[0]], values)
+    )
+
+
+def mysql_upsert_sql(table: Table, names: Sequence[str], changing: Sequence[str], values: str):
+    """``INSERT INTO table (names) VALUES <values> ON DUPLICATE KEY UPDATE <changing>``;
+    ``values`` is rows already rendered as escaped literals (``(..),(..)``)."""
+    update = ",".join(f"`{n}`=VALUES(`{n}`)" for n in changing)
+    # Identifiers come from our own Table; every value was escaped by its renderer.
+    return (
         f"INSERT INTO `{table.name}` ({','.join(f'`{n}`' for n in names)}) VALUES {values}"  # noqa: S608
         f" ON DUPLICATE KEY UPDATE {update}"
     )
-    # The raw DB-API cursor, with no parameters: PyMySQL then applies no %-formatting to the
-    # already-escaped statement. It runs inside the caller's transaction.
+
+
+def mysql_execute(conn: Connection, sql: str) -> None:
+    """Run an already-escaped statement inside the caller's transaction.
+
+    The raw DB-API cursor, with no parameters: PyMySQL then applies no %-formatting to it.
+    """
     cursor = conn.connection.dbapi_connection.cursor()
     try:
         cursor.execute(sql)
     finally:
         cursor.close()
+
+
+def mysql_text(value: str) -> str:
+    """A string as a MySQL literal (PyMySQL's escaping)."""
+    return "'" + _escape(value) + "'"
+
+
+try:
+    from pymysql.converters import escape_string as _escape
+except ImportError:  # pragma: no cover - SQLite only: nothing is rendered for MySQL
+
+    def _escape(value: str) -> str:
+        raise RuntimeError("PyMySQL is not installed")
 
 
 def _literal(kind) -> Callable[[object], str]:

@@ -14,7 +14,7 @@ import os
 import re
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from cloudcontroller.openstack import errors as os_errors
 from cloudcontroller.storage.drivers import undo_all
@@ -22,7 +22,7 @@ from cloudcontroller.users import ids
 from cloudcontroller.users.models import SshKey, SystemUser
 from cloudcontroller.users.sshkeys import parse_keys, write_authorized_keys
 from cloudcontroller.users.unix import UnixAccounts
-from common.errors import BadRequest, Conflict, Forbidden, NotFound, Unavailable
+from common.errors import APIError, BadRequest, Conflict, Forbidden, NotFound, Unavailable
 from common.ownership import can_see
 
 log = logging.getLogger("scm.cloudcontroller.users")
@@ -137,7 +137,11 @@ def _register(cloudauth, cc_id: int, su: SystemUser, undo: list) -> None:
     }
     try:
         body = cloudauth.service_call("POST", "/system_account/create", params)
-    except Conflict:
+    except APIError as exc:
+        # Cloud Auth answers 409; the shared client turns a status it does not map (409 among
+        # them) into a plain APIError, so both mean "taken" here.
+        if type(exc) is not APIError and not isinstance(exc, Conflict):
+            raise
         listed = cloudauth.service_call(
             "GET",
             "/system_account/list",
@@ -145,7 +149,7 @@ def _register(cloudauth, cc_id: int, su: SystemUser, undo: list) -> None:
         )["data"]["system_accounts"]
         stale = [a for a in listed if a["username"] == su.system_name]
         if not stale:
-            raise
+            raise Conflict(exc.message) from exc
         cloudauth.service_call("POST", f"/system_account/delete/{stale[0]['id']}")
         body = cloudauth.service_call("POST", "/system_account/create", params)
     account_id = body["data"]["id"]
@@ -201,5 +205,129 @@ def user_json(db, su: SystemUser) -> dict:
         "uid": su.uid,
         "ssh-public-keys": [k.line for k in keys],
         "system-groups": list(groups),
-        "server-instances": [],  # filled by the server-instance feature (issue 4)
+        "server-instances": instance_ids(db, su),
     }
+
+
+def _instances_query(su: SystemUser):
+    """The user's server-instances not yet DELETED: those their Cloud Auth user owns and those
+    the system user is allowed on (``users``)."""
+    from cloudcontroller.instances import models as im
+
+    granted = select(im.InstanceUser.instance_id).where(im.InstanceUser.user_id == su.id)
+    return (
+        select(im.ServerInstance.id)
+        .where(
+            or_(
+                im.ServerInstance.cloudauth_id == su.cloudauth_id, im.ServerInstance.id.in_(granted)
+            )
+        )
+        .where(im.ServerInstance.status != im.DELETED)
+        .order_by(im.ServerInstance.created_at, im.ServerInstance.id)
+    )
+
+
+def instance_ids(db, su: SystemUser) -> list[str]:
+    return list(db.scalars(_instances_query(su)))
+
+
+# -- delete --------------------------------------------------------------------------------------
+def delete_user(request, su: SystemUser) -> None:
+    """Remove the system account: the local/NIS entry (``local``, ``nis``), the Keystone user and
+    the account registered in Cloud Auth, then the controller's rows.
+
+    Refused (409) while the user has server-instances not yet DELETED or a storage volume. Each
+    step records its undo, so a failure half-way re-creates what was removed (same uid, same
+    Cloud Auth registration); each step is also idempotent, so after a crash (the database rolled
+    back, the passwd entry already gone) the same DELETE resumes and finishes. The uid is never
+    given back (its ``unix_ids`` claim stays): files on shared storage may still carry it."""
+    from cloudcontroller.groups.models import GroupMember
+    from cloudcontroller.storage.services import volume_for_user
+    from cloudcontroller.user_storage.models import UserStorageQuota
+
+    db, settings = request.db, request.registry["scm.settings"]
+    busy = instance_ids(db, su)
+    if busy:
+        raise Conflict(
+            f"{su.system_name} still has server-instances ({', '.join(busy)}): delete them, or "
+            "take the user off them, first"
+        )
+    if volume_for_user(db, su.id) is not None:
+        raise Conflict(f"{su.system_name} still has a storage volume: delete it first")
+    us = settings.users
+    unix = UnixAccounts(us) if us.manages_unix else None
+    undo: list = []
+    try:
+        _unregister(request.registry["scm.cloudauth"], settings.cloud_controller_id, su, undo)
+        if unix is not None:
+            entry = unix.users().get(su.system_name)
+            if entry is not None:
+                uid, home = entry[0], entry[2]
+                groups = [g.name for g in unix.groups().values() if su.system_name in g.members]
+                # before the change: a userdel that worked and a groupdel that failed still undo
+                undo.append(lambda: _restore_unix(unix, su.system_name, uid, home, groups))
+            unix.delete_user(su.system_name)  # also a private group left by a crashed attempt
+            unix.publish()
+        _delete_keystone_user(request, su, undo)
+        for row in db.scalars(select(GroupMember).where(GroupMember.user_id == su.id)):
+            db.delete(row)
+        for key in db.scalars(select(SshKey).where(SshKey.user_id == su.id)):
+            db.delete(key)
+        quota = db.get(UserStorageQuota, su.id)
+        if quota is not None:
+            db.delete(quota)
+        db.delete(su)
+        db.flush()
+    except BaseException:
+        undo_all(undo)
+        raise
+
+
+def _restore_unix(unix: UnixAccounts, name: str, uid: int, home: str, groups: list[str]) -> None:
+    unix.add_user(name, uid, home)
+    if groups:
+        unix.set_secondary_groups(name, groups)
+    unix.publish()
+
+
+def _delete_keystone_user(request, su: SystemUser, undo: list) -> None:
+    settings = request.registry["scm.settings"]
+    try:
+        request.openstack.delete_user(su.system_name)
+    except os_errors.OpenStackError as exc:
+        raise Unavailable(f"Keystone refused to delete the user: {exc.detail}") from exc
+    undo.append(
+        lambda: request.openstack.ensure_user(
+            su.system_name,
+            secrets.token_urlsafe(24),
+            settings.openstack.project_name,
+            settings.users.keystone_role,
+        )
+    )
+
+
+def _unregister(cloudauth, cc_id: int, su: SystemUser, undo: list) -> None:
+    """Delete the system account(s) Cloud Auth holds for this row on this controller; none left
+    (already deleted by an earlier attempt, or the Cloud Auth user gone) is done."""
+    try:
+        listed = cloudauth.service_call(
+            "GET",
+            "/system_account/list",
+            {"user_id": su.cloudauth_id, "cloud_controller_id": str(cc_id)},
+        )["data"]["system_accounts"]
+    except NotFound:
+        return
+    params = {
+        "user_id": su.cloudauth_id,
+        "username": su.system_name,
+        "uuid": su.id,
+        "cloud_controller_id": str(cc_id),
+    }
+    for account in listed:
+        if account["username"] != su.system_name and account.get("uuid") != su.id:
+            continue
+        try:
+            cloudauth.service_call("POST", f"/system_account/delete/{account['id']}")
+        except NotFound:
+            continue  # deleted meanwhile
+        undo.append(lambda: cloudauth.service_call("POST", "/system_account/create", params))

@@ -1,4 +1,5 @@
-"""``/user``: GET (filter ``system-name`` or ``cloudauth-id``, not both), POST, GET/PUT one."""
+"""``/user``: GET (filter ``system-name`` or ``cloudauth-id``, not both), POST, GET/PUT one;
+DELETE one (ours)."""
 
 from __future__ import annotations
 
@@ -68,3 +69,14 @@ def update_user(request):
         raise BadRequest("nothing to change: give ssh-public-keys")
     services.set_ssh_keys(request, su, body.str_list("ssh-public-keys", 50))
     return request.ok(services.user_json(request.db, su))
+
+
+@view_config(
+    route_name="user.item", request_method="DELETE", renderer=JSON, permission="authenticated"
+)
+def delete_user(request):
+    """Removes the system account (409 while it has server-instances or a storage volume)."""
+    su = services.get_visible_user(request, request.matchdict["user_id"])
+    user_id = su.id
+    services.delete_user(request, su)
+    return request.ok({"user-id": user_id})

@@ -23,7 +23,7 @@ def test_the_production_ini_parses():
     settings = AccountantSettings.from_raw(_app_settings(INI / "cloudaccountant.ini"))
     (cc,) = settings.controllers
     assert cc.id == 1 and set(cc.urls) == {"instances", "storage", "user_storage", "users"}
-    assert settings.timezone.key == "UTC" and settings.batch_size == 5000
+    assert settings.timezone.key == "UTC" and settings.batch_size == 50000
     assert settings.ssh_options == ("-o", "BatchMode=yes", "-o", "ConnectTimeout=15")
 
 

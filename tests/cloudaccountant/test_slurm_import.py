@@ -119,3 +119,28 @@ def test_jobs_ending_outside_the_range_wait_for_their_own_import(acct_db):
         result = importer.run(SacctParser("s").parse(lines), d("2026-03-02"), d("2026-03-02"))
     assert [r["job_id"] for r in jobs(acct_db)] == ["101"]
     assert result.summary_days == (d("2026-03-01"), d("2026-03-02"))
+
+
+def test_quotes_backslashes_and_utf8_are_stored_as_they_were_written(acct_db, tmp_path):
+    sacct = tmp_path / "sacct.txt"
+    name = 'it\'s a \\"test\\"; DROP TABLE jobs; -- ü\\n'
+    sacct.write_text(
+        "JobID|JobIDRaw|Cluster|User|Account|Partition|Submit|Start|End|AllocCPUS|NNodes|"
+        "AllocTRES|State|JobName\n"
+        "7|7|hpc|o'brien|ac\\ct|q'1|2026-03-01T00:00:00|2026-03-01T01:00:00|"
+        f"2026-03-01T02:00:00|2|1|cpu=2|COMPLETED|{name}\n",
+        encoding="utf-8",
+    )
+    importer = JobImporter(acct_db, 1, "slurm", UTC, {"o'brien": ALICE})
+    with open(sacct, "rb") as lines:
+        result = importer.run(SacctParser("s").parse(lines), d("2026-03-01"), d("2026-03-01"))
+    assert result.imported == 1
+    (row,) = jobs(acct_db)
+    assert (row["name"], row["system_username"], row["account"], row["queue"]) == (
+        name,
+        "o'brien",
+        "ac\\ct",
+        "q'1",
+    )
+    assert row["cloud_auth_userid"] == ALICE and row["core_seconds"] == 7200
+    assert daily_jobs(acct_db) == {("2026-03-01", ALICE, "o'brien", "q'1"): (1, 7200)}

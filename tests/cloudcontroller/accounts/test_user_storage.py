@@ -44,6 +44,20 @@ def test_scan_matches_du_per_tree(tmp_path):
     assert set(parallel) == {0, 30001, 30002, 30003}
 
 
+def test_hard_links_across_top_level_trees_count_once_as_du(tmp_path):
+    pool = make_pool(tmp_path, [30001, 30002, 30003, 30004])
+    os.link(pool / "d0" / "sub" / "f4", pool / "d3" / "sub" / "from-d0")  # another worker's
+    os.link(pool / "d1" / "sub" / "f4", pool / "top-level-link")
+    (pool / "d2" / "sub" / "deep" / "er").mkdir(parents=True)
+    du = int(
+        subprocess.run(
+            ["du", "-s", "-B1", str(pool)], capture_output=True, text=True, check=True
+        ).stdout.split()[0]
+    )
+    for workers in (1, 2, 3):
+        assert sum(scan_pool(str(pool), workers=workers).values()) == du
+
+
 def test_record_maps_names_to_cloudauth_users_and_reruns_replace(cc_session_factory, clock):
     db = cc_session_factory()
     db.add(SystemUser(cloudauth_id="a" * 32, system_name="alice", uid=30001, gid=30001))

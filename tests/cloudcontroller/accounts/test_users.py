@@ -174,3 +174,27 @@ def test_a_retry_after_a_crash_resumes_with_the_leftover_account(app_with, cloud
     assert [ln for ln in (sysroot / "etc" / "passwd").read_text().splitlines() if name in ln] == [
         f"{name}:x:10042:10042::/home/{name}:/bin/bash"
     ]
+
+
+def test_a_retry_replaces_the_registration_a_crash_left_in_cloudauth(
+    app_with, cloudauth, registered_controller
+):
+    # A crash after the Cloud Auth registration, before the commit: Cloud Auth answers 409 to
+    # the retry's registration; the leftover (same user, same name) is replaced by one naming
+    # the new row, and a different name is a clear 409.
+    who = cloudauth.user()
+    name = unique_name()
+    cloudauth.post(
+        "/system_account/create",
+        cloudauth.admin,
+        user_id=who.userid,
+        username=name,
+        uuid="crashed-attempt",
+        cloud_controller_id="1",
+    )
+    app = app_with()
+    body = app.post_json("/user", {"system-name": unique_name()}, headers=who.headers, status=409)
+    assert "already has a system account" in body.json["msg"]
+    data = app.post_json("/user", {"system-name": name}, headers=who.headers).json["data"]
+    accounts = cloudauth.get("/user/view/" + who.userid, cloudauth.admin)["system_accounts"]
+    assert [(a["username"], a["uuid"]) for a in accounts] == [(name, data["user-id"])]
