@@ -23,13 +23,15 @@ from common.ownership import can_see, visible_owner_ids
 
 
 # -- shapes ----------------------------------------------------------------------------------
-def instance_json(inst: m.ServerInstance) -> dict:
+def instance_json(inst: m.ServerInstance, users=None) -> dict:
+    """``inst``: an instance, or a row of its columns with ``users`` (its InstanceUser rows)."""
+    users = inst.users if users is None else users
     body = {
         "id": inst.id,
         "cloudauth-id": inst.cloudauth_id,
-        "users": [u.user_id for u in inst.users],
+        "users": [u.user_id for u in users],
         "user-permissions": [
-            {"user-id": u.user_id, "power": u.can_power, "delete": u.can_delete} for u in inst.users
+            {"user-id": u.user_id, "power": u.can_power, "delete": u.can_delete} for u in users
         ],
         "server-image": inst.image_id,
         "server-flavor": inst.flavor_id,
@@ -83,6 +85,25 @@ def check_users_exist(db, grants: list[UserGrant]) -> None:
     missing = sorted(set(ids) - found)
     if missing:
         raise BadRequest(f"no such user: {', '.join(missing)}")
+
+
+def list_json(db, query) -> list[dict]:
+    """The instances ``query`` selects, as the API shows them: two plain queries (the rows'
+    columns, and the user lists of the same rows), no ORM objects: a listing of a thousand
+    instances is ~25 ms of CPU instead of ~65 (bench/controller_instances.py)."""
+    t = m.ServerInstance.__table__.c
+    rows = db.execute(query.with_only_columns(*t).order_by(t.created_at, t.id)).all()
+    if not rows:
+        return []
+    u = m.InstanceUser.__table__.c
+    users: dict[str, list] = {}
+    for grant in db.execute(
+        select(u.instance_id, u.user_id, u.can_power, u.can_delete)
+        .where(u.instance_id.in_(query.with_only_columns(t.id)))
+        .order_by(u.id)
+    ):
+        users.setdefault(grant.instance_id, []).append(grant)
+    return [instance_json(row, users.get(row.id, ())) for row in rows]
 
 
 # -- visibility and access -------------------------------------------------------------------
@@ -260,6 +281,10 @@ def set_users(request, inst: m.ServerInstance, grants: list[UserGrant]) -> None:
     if inst.status == m.ACTIVE and inst.desired == m.ON:
         # The sshd AllowUsers lines follow the list: configure the running VM again.
         _bump(request, inst, status=m.CONFIGURING, phase="configure")
+    elif inst.status == m.CONFIGURING and inst.desired == m.ON:
+        # A configuration may be running with the old list: the generation bump makes the
+        # worker's write of its result fail, so it re-reads the list and configures again.
+        _bump(request, inst)
     request.db.flush()
 
 

@@ -54,10 +54,7 @@ def list_instances(request):
         if status.upper() not in STATUSES:
             raise BadRequest(f"status must be one of {', '.join(sorted(STATUSES))}")
         query = query.where(m.ServerInstance.status == status.upper())
-    instances = request.db.scalars(
-        query.order_by(m.ServerInstance.created_at, m.ServerInstance.id)
-    ).all()
-    return request.ok([services.instance_json(i) for i in instances])
+    return request.ok(services.list_json(request.db, query))
 
 
 @view_config(
