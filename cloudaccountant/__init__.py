@@ -5,7 +5,7 @@ from pyramid.config import Configurator
 
 from cloudaccountant.settings import AccountantSettings, pyramid_settings
 from common.envelope import ServiceEnvelope
-from common.versionprefix import VersionPrefix
+from common.versionprefix import make_wsgi_app
 
 
 def main(global_config, **raw):
@@ -22,4 +22,4 @@ def main(global_config, **raw):
         config.scan(
             "cloudaccountant", ignore=["cloudaccountant.migrations", "cloudaccountant.scripts"]
         )
-    return VersionPrefix(config.make_wsgi_app())
+    return make_wsgi_app(config)

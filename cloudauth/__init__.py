@@ -6,7 +6,7 @@ from cloudauth.settings import VERSION, AuthSettings
 from cloudauth.tokens.services import LocalVerifier
 from common.envelope import CloudAuthEnvelope
 from common.security import TokenSecurityPolicy
-from common.versionprefix import VersionPrefix
+from common.versionprefix import make_wsgi_app
 
 
 def main(global_config, **raw):
@@ -23,4 +23,4 @@ def main(global_config, **raw):
         config.include("cloudauth.ldap.setup")
         config.include("cloudauth.routes")
         config.scan("cloudauth", ignore=["cloudauth.migrations", "cloudauth.scripts"])
-    return VersionPrefix(config.make_wsgi_app())
+    return make_wsgi_app(config)

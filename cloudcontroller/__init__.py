@@ -5,7 +5,7 @@ from pyramid.config import Configurator
 
 from cloudcontroller.settings import ControllerSettings
 from common.envelope import ServiceEnvelope
-from common.versionprefix import VersionPrefix
+from common.versionprefix import make_wsgi_app
 
 
 def main(global_config, **raw):
@@ -21,4 +21,4 @@ def main(global_config, **raw):
         config.scan(
             "cloudcontroller", ignore=["cloudcontroller.migrations", "cloudcontroller.scripts"]
         )
-    return VersionPrefix(config.make_wsgi_app())
+    return make_wsgi_app(config)
