@@ -69,8 +69,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if getattr(args, f"{name}_delay") is not None
     }
     app = Simulator(store, delays)
+    # A cloud's API endpoints take many clients at once; waitress's default of 100 open
+    # connections would stall a test run in which every app under test keeps its own.
     server = waitress.create_server(
-        app, host=args.host, port=args.port, threads=args.threads, ident="openstack-simulator"
+        app,
+        host=args.host,
+        port=args.port,
+        threads=args.threads,
+        ident="openstack-simulator",
+        connection_limit=10_000,
+        channel_timeout=30,
     )
     print(
         f"openstack-simulator listening on http://{args.host}:{server.effective_port} "

@@ -55,7 +55,17 @@ class LiveCloudAuth:
         upgrade("cloudauth", app.registry["scm.db_engine"])
         app.registry["scm.cache"] = cache
         self.cache = cache
-        self.server = create_server(app, host="127.0.0.1", port=free_port(), threads=8)
+        # Each test builds its own app under test, and each app keeps a keep-alive connection to
+        # Cloud Auth: past waitress's default of 100 open connections it would stop accepting
+        # until idle ones time out (120 s), and tests would see timeouts.
+        self.server = create_server(
+            app,
+            host="127.0.0.1",
+            port=free_port(),
+            threads=8,
+            connection_limit=100_000,
+            channel_timeout=30,
+        )
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
         threading.Thread(target=self._serve, daemon=True).start()
         self.http = requests.Session()
