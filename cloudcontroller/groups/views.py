@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from cloudcontroller.groups import services
 from cloudcontroller.groups.models import SystemGroup
-from cloudcontroller.users.body import Body
 from common.errors import BadRequest, NotFound
+from common.jsonbody import Body
 from common.ownership import can_see, visible_owner_ids
 from common.params import Params
 

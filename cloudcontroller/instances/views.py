@@ -8,6 +8,7 @@ from pyramid.view import view_config
 from cloudcontroller.instances import models as m
 from cloudcontroller.instances import services
 from common.errors import BadRequest, Forbidden
+from common.jsonbody import Body
 from common.params import Params
 
 JSON = "scm_json"
@@ -28,13 +29,9 @@ STATUSES = {
 
 
 def json_body(request) -> dict:
-    try:
-        body = request.json_body
-    except ValueError:
-        raise BadRequest("the body must be a JSON object") from None
-    if not isinstance(body, dict):
+    if not request.body:
         raise BadRequest("the body must be a JSON object")
-    return body
+    return Body(request).data
 
 
 @view_config(

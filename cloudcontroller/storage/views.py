@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from cloudcontroller.storage import services
 from cloudcontroller.storage.models import StorageVolume
-from cloudcontroller.users.body import Body
 from cloudcontroller.users.services import get_visible_user
 from common.errors import NotFound
+from common.jsonbody import Body
 from common.ownership import can_see, visible_owner_ids
 from common.params import Params
 

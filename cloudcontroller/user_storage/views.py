@@ -6,10 +6,10 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from cloudcontroller.user_storage import services
-from cloudcontroller.users.body import Body
 from cloudcontroller.users.models import SystemUser
 from cloudcontroller.users.services import get_visible_user
 from common.errors import BadRequest, Forbidden
+from common.jsonbody import Body
 from common.ownership import sees_everything, visible_owner_ids
 
 JSON = "scm_json"

@@ -7,9 +7,9 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from cloudcontroller.users import services
-from cloudcontroller.users.body import Body
 from cloudcontroller.users.models import SystemUser
 from common.errors import BadRequest
+from common.jsonbody import Body
 from common.ownership import visible_owner_ids
 from common.params import Params
 

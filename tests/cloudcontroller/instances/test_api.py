@@ -195,3 +195,13 @@ def test_power_values_and_unknown_fields_are_400(stack, cast):
     stack.app.put_json(url, {"power": "sideways"}, headers=who.headers, status=400)
     stack.app.put_json(url, {"colour": "red"}, headers=who.headers, status=400)
     stack.app.put_json(url, {"power": "reboot"}, headers=who.headers, status=409)  # still BUILD
+
+
+def test_bodies_that_are_not_utf8_json_objects_are_400(stack, cast):
+    url = f"/server-instance/{cast['id']}"
+    who = cast["owner"]
+    for body in (b"", b"[1, 2]", b"{not json", b'{"power": "\xff"}'):
+        response = stack.app.put(
+            url, body, headers=dict(who.headers, **{"Content-Type": "application/json"}), status=400
+        )
+        assert response.json["success"] is False and "JSON object" in response.json["msg"]

@@ -1,4 +1,5 @@
-"""The JSON bodies of the controller's POST and PUT requests, read with clear 400s."""
+"""JSON request bodies (the controller's POST and PUT), read with clear 400s: not JSON, not an
+object, not UTF-8, wrong types, overlong text."""
 
 from __future__ import annotations
 
