@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -45,7 +46,20 @@ def utc_text(value: dt.datetime) -> str:
     """``YYYY-MM-DDTHH:MM:SS`` in UTC, the form SCM clients parse (first 19 characters)."""
     if value.tzinfo is not None:
         value = value.astimezone(dt.UTC).replace(tzinfo=None)
-    return value.replace(microsecond=0).isoformat()
+    return value.isoformat(timespec="seconds")  # seconds, cut (not rounded)
+
+
+def ok_json_text(request, data_text: str, message: str = ""):
+    """The response ``request.ok(data)`` renders with ``scm_json``, for ``data`` that is already
+    JSON text (a large listing encoded as it is read): the same envelope, byte for byte."""
+    body = json.dumps(request.ok(_DATA_MARK, message)).replace(json.dumps(_DATA_MARK), data_text, 1)
+    response = request.response
+    response.content_type = "application/json"
+    response.text = body
+    return response
+
+
+_DATA_MARK = "\x00data\x00"  # never in a message
 
 
 def _json_renderer() -> JSON:

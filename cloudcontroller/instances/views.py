@@ -7,6 +7,7 @@ from pyramid.view import view_config
 
 from cloudcontroller.instances import models as m
 from cloudcontroller.instances import services
+from common.envelope import ok_json_text
 from common.errors import BadRequest, Forbidden
 from common.jsonbody import Body
 from common.params import Params
@@ -51,7 +52,7 @@ def list_instances(request):
         if status.upper() not in STATUSES:
             raise BadRequest(f"status must be one of {', '.join(sorted(STATUSES))}")
         query = query.where(m.ServerInstance.status == status.upper())
-    return request.ok(services.list_json(request.db, query))
+    return ok_json_text(request, services.list_json_text(request.db, query))
 
 
 @view_config(
