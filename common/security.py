@@ -150,7 +150,7 @@ class CachingVerifier:
     def verify(self, request, token, userid):
         key = verify_cache_key(token_hash(token))
         cache = self.cache if self.cache is not None else request.cache
-        cached = cache.get(key)
+        cached = cache.get(key, local_copy=True)
         now = self.clock() if self.clock else request.now
         if cached is not None:
             identity = Identity.from_json(cached)

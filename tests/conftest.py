@@ -145,9 +145,12 @@ def cc_session_factory(cc_engine):
 
 @pytest.fixture
 def cache():
-    if REDIS_URL:
-        return PrefixedCache(RedisCache(REDIS_URL), f"scmtest:{uuid.uuid4().hex}:")
-    return PrefixedCache(MemoryCache(), "scm:")
+    if not REDIS_URL:
+        yield PrefixedCache(MemoryCache(), "scm:")
+        return
+    inner = RedisCache(REDIS_URL, local_copies=1000)  # as production: token checks copied
+    yield PrefixedCache(inner, f"scmtest:{uuid.uuid4().hex}:")
+    inner.close()
 
 
 @pytest.fixture

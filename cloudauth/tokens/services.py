@@ -87,7 +87,7 @@ class TokenService:
             return None
         digest = token_hash(token)
         key = verify_cache_key(digest)
-        cached = self.cache.get(key)
+        cached = self.cache.get(key, local_copy=True)
         if cached is not None:
             expires = cached.get("expires_at_utc")
             # The stored text is ISO-8601 UTC: comparing it as text orders it as time.

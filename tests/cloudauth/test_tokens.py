@@ -212,6 +212,51 @@ def test_revoked_token_fails_at_once_cache_included(testapp, users):
     testapp.post("/auth/revoke_token", {"auth_token": headers["X-Auth-Token"]}, status=401)
 
 
+def test_a_revocation_in_one_process_is_seen_by_the_others_at_once(make_auth_app, users):
+    """Two Cloud Auth processes on one Redis, each keeping local copies of token checks: a
+    revocation through one fails the token in the other on the very next check."""
+    import os
+    import uuid
+
+    import webtest
+
+    from common.cache import PrefixedCache, RedisCache
+    from common.errors import Unavailable
+    from tests.conftest import skip_or_fail
+
+    url = os.environ.get("SCM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    prefix = f"scmtest:{uuid.uuid4().hex}:"
+    inners = [RedisCache(url, local_copies=100) for _ in range(2)]
+    try:
+        inners[0].get("ping")
+    except Unavailable:
+        skip_or_fail(f"no Redis at {url}")
+    one, two = [], []
+    for inner, out in zip(inners, (one, two), strict=True):
+        app = make_auth_app()
+        app.registry["scm.cache"] = PrefixedCache(inner, prefix)
+        out.append(webtest.TestApp(app, extra_environ={"REMOTE_ADDR": "127.0.0.1"}))
+    one, two = one[0], two[0]
+    try:
+        user = users.make()
+        for _ in range(3):  # a revocation after the checks are copied in both processes
+            headers = login(one, user.email)
+            params = {"auth_token": headers["X-Auth-Token"], "userid": user.id}
+            deadline = time.monotonic() + 5
+            while not all(inner.copies._sync() for inner in inners):
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            for app in (one, two, one, two):
+                app.get("/auth/verify_token", params, status=200)
+            assert all(len(inner.copies) == 1 for inner in inners)
+            two.post("/auth/revoke_token", {"auth_token": headers["X-Auth-Token"]}, status=200)
+            one.get("/auth/verify_token", params, status=401)
+            two.get("/auth/verify_token", params, status=401)
+    finally:
+        for inner in inners:
+            inner.close()
+
+
 def test_superuser_revokes_all_of_a_users_tokens(testapp, users, as_admin):
     user = users.make()
     first, second = login(testapp, user.email), login(testapp, user.email)
