@@ -47,7 +47,9 @@ def db_url(args, workdir: str, name: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def start_cloudauth_apache(db_url: str, cache_ttl: str, threads: int, processes: int):
+def start_cloudauth_apache(
+    db_url: str, cache_ttl: str, threads: int, processes: int, embedded: bool = False
+):
     """The production shape: Apache + mod_wsgi, several processes sharing Redis."""
     import uuid
 
@@ -75,6 +77,7 @@ def start_cloudauth_apache(db_url: str, cache_ttl: str, threads: int, processes:
         },
         processes=processes,
         threads=threads,
+        embedded=embedded,
     )
     port = int(app.url.rsplit(":", 1)[1])
     return app, port
@@ -274,6 +277,11 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--server-processes", type=int, default=2, help="Apache only")
     parser.add_argument(
+        "--embedded",
+        action="store_true",
+        help="Apache only: mod_wsgi embedded mode (the app in Apache's workers; no daemon hop)",
+    )
+    parser.add_argument(
         "--mysql-url", help="bench on MariaDB/MySQL (e.g. mysql+pymysql://root@127.0.0.1:3306/)"
     )
     args = parser.parse_args(argv)
@@ -282,14 +290,19 @@ def main(argv=None) -> int:
     if args.server == "apache":
         servers = [
             start_cloudauth_apache(
-                db_url(args, workdir, name), ttl, args.server_threads, args.server_processes
+                db_url(args, workdir, name),
+                ttl,
+                args.server_threads,
+                args.server_processes,
+                embedded=args.embedded,
             )
             for name, ttl in (("cached", "60s"), ("uncached", "0"))
         ]
         stops = [server.stop for server, _ in servers]
         where = (
-            f"Apache + mod_wsgi ({args.server_processes} processes x {args.server_threads} "
-            "threads), Redis"
+            f"Apache + mod_wsgi {'embedded' if args.embedded else 'daemon'} mode "
+            f"({args.server_processes} processes x {args.server_threads} threads), Redis with "
+            "local copies of token checks"
         )
     else:
         servers = [
@@ -321,6 +334,8 @@ def measure(args, cached_port: int, uncached_port: int) -> None:
         path = "/auth/verify_token?" + urllib.parse.urlencode(
             {"auth_token": token, "userid": userid}
         )
+        # Warm up first: every server process loads, connects and copies before the clock runs.
+        load(port, lambda p, path=path: [("GET", path, {})] * 10_000_000, 2, 2, 8)
         figures = wrk(port, path, args.seconds, args.processes * args.concurrency)
         if figures is not None:
             show(f"{name} [wrk]", figures)

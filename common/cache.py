@@ -315,6 +315,7 @@ class LocalCopies:
             socket_connect_timeout=2,
             retry=Retry(NoBackoff(), 0),
             protocol=2,
+            client_name=f"scm-cache-copies:{os.getpid()}",  # CLIENT LIST shows who listens
         )
         pubsub = client.pubsub()
         pubsub.subscribe(self._owner.channel)

@@ -50,7 +50,7 @@ class ApacheApp:
 
 
 def start_cloudauth_under_apache(
-    settings: dict[str, str], processes: int = 2, threads: int = 8
+    settings: dict[str, str], processes: int = 2, threads: int = 8, embedded: bool = False
 ) -> ApacheApp:
     """Write an .ini and .wsgi into a fresh world-readable directory and start Apache on it."""
     root = Path(tempfile.mkdtemp(prefix="scm-apache-"))
@@ -86,6 +86,8 @@ def start_cloudauth_under_apache(
         "--python-path",
         str(REPO),
     ]
+    if embedded:
+        args.append("--embedded-mode")
     if os.geteuid() == 0:
         args += ["--user", "www-data", "--group", "www-data"]
     subprocess.run(args, check=True, capture_output=True, timeout=60)

@@ -1,5 +1,7 @@
-"""Cloud Auth served by real Apache + mod_wsgi: OAuth's Authorization header survives the trip
-(WSGIPassAuthorization), logins and token checks work across worker processes."""
+"""Cloud Auth served by real Apache + mod_wsgi, in daemon mode and in embedded mode (both in
+deploy/apache/cloudauth.conf): OAuth's Authorization header survives the trip
+(WSGIPassAuthorization), logins and token checks work across worker processes, and a revocation
+is seen by every process, each of which keeps local copies of token checks."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import uuid
 
 import oauth2
 import pytest
+import redis
 import requests
 
 from common.cache import RedisCache
@@ -20,13 +23,17 @@ from tests.conftest import skip_or_fail
 from tests.integration.apache import apache_missing, start_cloudauth_under_apache
 
 
-@pytest.fixture(scope="module")
-def apache_cloudauth():
+def redis_url_of_this_module() -> str:
+    return os.environ.get("SCM_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+@pytest.fixture(scope="module", params=["daemon", "embedded"])
+def apache_cloudauth(request):
     reason = apache_missing()
     if reason:
         skip_or_fail(reason)
     # Several Apache processes share nonces and token checks only through Redis.
-    redis_url = os.environ.get("SCM_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+    redis_url = redis_url_of_this_module()
     try:
         RedisCache(redis_url).get("ping")
     except Unavailable:
@@ -46,7 +53,10 @@ def apache_cloudauth():
             "login_allowed.hosts": "127.0.0.1",
             "cache.url": redis_url,
             "cache.prefix": f"scmtest:{uuid.uuid4().hex}:",
-        }
+        },
+        processes=2,
+        threads=4,
+        embedded=request.param == "embedded",
     )
     yield app.url
     app.stop()
@@ -85,3 +95,26 @@ def test_python_oauth2_through_apache(apache_cloudauth):
 def test_wrong_method_and_bad_input_through_apache(apache_cloudauth):
     response = requests.get(f"{apache_cloudauth}/auth/login", timeout=10)
     assert response.status_code == 405 and response.json()["success"] is False
+
+
+def test_a_revocation_is_seen_by_every_apache_process_at_once(apache_cloudauth):
+    url = apache_cloudauth
+    login = requests.post(
+        f"{url}/auth/login", data={"username": "admin", "password": "Penguin"}, timeout=10
+    ).json()
+    token, userid = login["authentication_token"], login["data"]["userid"]
+    check = {"auth_token": token, "userid": userid}
+    for _ in range(30):  # a new connection each time: both processes copy the check
+        response = requests.get(f"{url}/auth/verify_token", params=check, timeout=10)
+        assert response.status_code == 200
+    listeners = {
+        client["name"].rsplit(":", 1)[1]
+        for client in redis.Redis.from_url(redis_url_of_this_module()).client_list("pubsub")
+        if client["name"].startswith("scm-cache-copies:")
+    }
+    assert len(listeners - {str(os.getpid())}) >= 2, "both Apache processes keep copies"
+    revoke = requests.post(f"{url}/auth/revoke_token", data={"auth_token": token}, timeout=10)
+    assert revoke.status_code == 200
+    for _ in range(30):
+        response = requests.get(f"{url}/auth/verify_token", params=check, timeout=10)
+        assert response.status_code == 401
