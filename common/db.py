@@ -17,6 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 
+# Execution options of a session's connection (``Session.connection(execution_options=...)``)
+# for a transaction that only reads: on SQLite it begins without taking the write lock.
+READ_ONLY = {"scm_read_only": True}
+
 # MySQL/MariaDB: 1213 deadlock (Galera reports certification failures the same way),
 # 1205 lock wait timeout. SQLite: "database is locked" under concurrent writers.
 RETRYABLE_MYSQL_CODES = frozenset({1213, 1205})
@@ -33,8 +37,14 @@ def make_engine(settings, prefix: str = "sqlalchemy.") -> Engine:
         # SQLAlchemy, not pysqlite, begins transactions (so SAVEPOINTs work), and IMMEDIATE takes
         # the write lock up front: concurrent writers then wait (busy_timeout) instead of failing
         # with "database is locked" when a reader tries to upgrade.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        # A transaction begun READ_ONLY takes none: many readers need not queue behind writers.
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _sqlite_begin(conn) -> None:
+    read_only = conn.get_execution_options().get("scm_read_only")
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_connection, _record):

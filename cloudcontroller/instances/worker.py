@@ -29,6 +29,7 @@ from cloudcontroller.instances.readiness import vm_ready
 from cloudcontroller.instances.snapshot import Snapshot
 from cloudcontroller.openstack import errors
 from cloudcontroller.users.models import SystemUser
+from common.db import READ_ONLY
 
 log = logging.getLogger(__name__)
 MAX_STEPS = 40  # per instance per cycle; every path settles or waits well before
@@ -99,8 +100,10 @@ class Worker:
 
     # -- one instance -------------------------------------------------------------------------
     def load(self, instance_id: str) -> lifecycle.State | None:
+        # Read-only: on SQLite, loads need not queue for the write lock behind writes.
         t = m.ServerInstance.__table__.c
         with self.session_factory() as db:
+            db.connection(execution_options=READ_ONLY)
             row = db.execute(
                 select(*[t[c] for c in lifecycle.State.COLUMNS]).where(
                     t.id == instance_id, t.lease_owner == self.name
@@ -125,9 +128,17 @@ class Worker:
     def write(self, before: dict, state: lifecycle.State, outcome: str) -> bool:
         """Write the step's result; False when the user changed the instance meanwhile (only
         the OpenStack ids were written then) or the lease is lost."""
+        changes = {k: v for k, v in state.columns().items() if before[k] != v}
+        if outcome == lifecycle.WAIT and not (
+            changes or state.open_interval or state.close_interval or state.deleted
+        ):
+            # Nothing to write: this cycle's claim renewed the lease, and a change the user
+            # makes meanwhile keeps the instance pending for the next cycle. (Writing anyway
+            # was one SQLite commit per waiting instance per cycle, every worker thread
+            # queueing for the write lock.)
+            return True
         now = self.clock()
         t = m.ServerInstance.__table__.c
-        changes = {k: v for k, v in state.columns().items() if before[k] != v}
         lease = and_(t.id == state.id, t.lease_owner == self.name)
         values = dict(changes, lease_until=now + dt.timedelta(seconds=self.s.worker_lease))
         if changes:
@@ -229,6 +240,7 @@ class Worker:
         """An ACTIVE instance whose server vanished or failed outside SCM becomes ERROR."""
         t = m.ServerInstance.__table__.c
         with self.session_factory() as db:
+            db.connection(execution_options=READ_ONLY)
             rows = db.execute(
                 select(t.id, t.server_id).where(t.status == m.ACTIVE, t.pending.is_(False))
             ).all()
@@ -273,6 +285,7 @@ class Worker:
         resources = snapshot._call(self.openstack.list_scm_resources)
         t = m.ServerInstance.__table__.c
         with self.session_factory() as db:
+            db.connection(execution_options=READ_ONLY)
             rows = db.execute(
                 select(t.id, t.boot_volume_id, t.server_id, t.floating_ip_id, t.security_group_id)
             ).all()
