@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -54,6 +55,10 @@ from cloudcontroller.openstack.settings import OpenStackSettings
 __all__ = ["OpenStackDriver", "OpenStackSettings", "translate"]
 
 T = TypeVar("T")
+# How long a network's id, looked up by name, is reused (every boot and floating IP names one):
+# a network recreated under the same name is seen within this, or at once after a call with
+# the old id fails.
+NETWORK_ID_TTL = 60.0
 
 
 def _status(exc: BaseException) -> int | None:
@@ -131,6 +136,7 @@ class OpenStackDriver:
         self.settings = settings
         self._lock = threading.Lock()
         self._clients: dict[str, Any] | None = None
+        self._network_ids: dict[str, tuple[str, float]] = {}  # name: (id, when looked up)
 
     # -- plumbing -----------------------------------------------------------------------------
     def _build(self) -> dict[str, Any]:
@@ -293,15 +299,32 @@ class OpenStackDriver:
 
     # -- servers ------------------------------------------------------------------------------
     def _network_id(self, name: str) -> str:
+        cached = self._network_ids.get(name)
+        if cached is not None and time.monotonic() - cached[1] < NETWORK_ID_TTL:
+            return cached[0]
         found = self.neutron.list_networks(name=name)["networks"]
         if not found:
             raise errors.NotFound(f"No network named {name!r}", status=404)
         if len(found) > 1:
             raise errors.Conflict(f"Several networks are named {name!r}", status=409)
+        self._network_ids[name] = (found[0]["id"], time.monotonic())
         return found[0]["id"]
+
+    @contextlib.contextmanager
+    def _networks_checked(self):
+        """Around a call that used network ids: when it fails, they are looked up again."""
+        try:
+            yield
+        except BaseException:
+            self._network_ids.clear()
+            raise
 
     @translated
     def boot_server(self, request: BootRequest) -> Server:
+        with self._networks_checked():
+            return self._boot_server(request)
+
+    def _boot_server(self, request: BootRequest) -> Server:
         nics = [{"net-id": self._network_id(name)} for name in request.networks]
         meta = {**request.metadata, "scm_instance_uuid": request.scm_instance_uuid}
         bdm = [
@@ -347,6 +370,10 @@ class OpenStackDriver:
     # -- floating IPs -------------------------------------------------------------------------
     @translated
     def allocate_floating_ip(self, network_name: str, scm_instance_uuid: str) -> FloatingIP:
+        with self._networks_checked():
+            return self._allocate_floating_ip(network_name, scm_instance_uuid)
+
+    def _allocate_floating_ip(self, network_name: str, scm_instance_uuid: str) -> FloatingIP:
         body = {
             "floatingip": {
                 "floating_network_id": self._network_id(network_name),
@@ -358,6 +385,12 @@ class OpenStackDriver:
     @translated
     def associate_floating_ip(
         self, floating_ip_id: str, server_id: str, network_name: str | None = None
+    ) -> FloatingIP:
+        with self._networks_checked():
+            return self._associate_floating_ip(floating_ip_id, server_id, network_name)
+
+    def _associate_floating_ip(
+        self, floating_ip_id: str, server_id: str, network_name: str | None
     ) -> FloatingIP:
         ports = self.neutron.list_ports(device_id=server_id)["ports"]
         if network_name is not None:
