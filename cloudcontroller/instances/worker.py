@@ -33,6 +33,7 @@ from common.db import READ_ONLY
 
 log = logging.getLogger(__name__)
 MAX_STEPS = 40  # per instance per cycle; every path settles or waits well before
+LOAD_CHUNK = 500  # instances per query of load_many
 
 
 class WorkerKilled(BaseException):
@@ -100,30 +101,48 @@ class Worker:
 
     # -- one instance -------------------------------------------------------------------------
     def load(self, instance_id: str) -> lifecycle.State | None:
-        # Read-only: on SQLite, loads need not queue for the write lock behind writes.
+        return self.load_many([instance_id]).get(instance_id)
+
+    def load_many(self, ids: list[str]) -> dict[str, lifecycle.State]:
+        """The instances among ``ids`` this worker's lease holds, with the system names of each
+        one's owner and users: two queries for all, in a read-only transaction (on SQLite it
+        need not queue for the write lock). A cycle loads all it claimed at once: most of them
+        only wait, and one load each was most of a waiting cycle's work."""
         t = m.ServerInstance.__table__.c
+        u = m.InstanceUser.__table__.c
+        users = SystemUser.__table__.c
+        owner_name = (
+            select(users.system_name).where(users.cloudauth_id == t.cloudauth_id).scalar_subquery()
+        )
+        states: dict[str, lifecycle.State] = {}
+        granted: dict[str, list[str]] = {}
         with self.session_factory() as db:
-            db.connection(execution_options=READ_ONLY)
-            row = db.execute(
-                select(*[t[c] for c in lifecycle.State.COLUMNS]).where(
-                    t.id == instance_id, t.lease_owner == self.name
-                )
-            ).first()
-            if row is None:
-                return None
-            state = lifecycle.State(**row._mapping)
-            owner = db.scalar(
-                select(SystemUser.system_name).where(SystemUser.cloudauth_id == state.cloudauth_id)
-            )
-            granted = db.scalars(
-                select(SystemUser.system_name)
-                .join(m.InstanceUser, m.InstanceUser.user_id == SystemUser.id)
-                .where(m.InstanceUser.instance_id == instance_id)
-                .order_by(SystemUser.system_name)
-            )
-            names = ([owner] if owner else []) + [n for n in granted if n != owner]
-            state.system_names = tuple(names)
-            return state
+            run = db.connection(execution_options=READ_ONLY).execute
+            for start in range(0, len(ids), LOAD_CHUNK):
+                chunk = ids[start : start + LOAD_CHUNK]
+                for *columns, owner in run(
+                    select(*[t[c] for c in lifecycle.State.COLUMNS], owner_name).where(
+                        t.id.in_(chunk), t.lease_owner == self.name
+                    )
+                ):
+                    state = lifecycle.State(
+                        **dict(zip(lifecycle.State.COLUMNS, columns, strict=True))
+                    )
+                    state.system_names = (owner,) if owner else ()
+                    states[state.id] = state
+                for instance_id, name in run(
+                    select(u.instance_id, users.system_name)
+                    .join(SystemUser.__table__, u.user_id == users.id)
+                    .where(u.instance_id.in_(chunk))
+                    .order_by(u.instance_id, users.system_name)
+                ):
+                    granted.setdefault(instance_id, []).append(name)
+        for instance_id, names in granted.items():
+            state = states.get(instance_id)
+            if state is not None:
+                owner = state.system_names
+                state.system_names = owner + tuple(n for n in names if n not in owner)
+        return states
 
     def write(self, before: dict, state: lifecycle.State, outcome: str) -> bool:
         """Write the step's result; False when the user changed the instance meanwhile (only
@@ -180,10 +199,25 @@ class Worker:
                 db.execute(update(table).where(lease).values(**owned))
         return False
 
-    def drive(self, instance_id: str, snapshot: Snapshot) -> str:
+    def drive(
+        self,
+        instance_id: str,
+        snapshot: Snapshot,
+        state: lifecycle.State | None = None,
+        loaded_at: dt.datetime | None = None,
+    ) -> str:
+        """Step one instance until it waits or settles. ``state``: as the cycle loaded it at
+        ``loaded_at`` (a user's change made since fails the first write, which re-reads); read
+        again when half a lease has passed since, lest the lease have been lost meanwhile."""
+        stale = loaded_at is not None and (
+            (self.clock() - loaded_at).total_seconds() > self.s.worker_lease / 2
+        )
+        if stale:
+            state = None
         outcome = lifecycle.WAIT
         for _ in range(MAX_STEPS):
-            state = self.load(instance_id)
+            if state is None:
+                state = self.load(instance_id)
             if state is None:
                 return "lost"
             before = state.columns()
@@ -204,10 +238,12 @@ class Worker:
             for note in ctx.notes:
                 log.info("instance %s: %s", instance_id, note)
             if not self.write(before, state, outcome):
+                state = None
                 continue  # re-read: the user changed the desired state
             self.checkpoint(f"written:{state.status}:{state.phase}")
             if outcome != lifecycle.CONTINUE:
                 return outcome
+            state = None  # the next step reads the row again
         return outcome
 
     # -- the cycle ----------------------------------------------------------------------------
@@ -219,7 +255,10 @@ class Worker:
         if ids:
             threads = min(self.s.worker_threads, len(ids))
             with ThreadPoolExecutor(threads, thread_name_prefix="scm-worker") as pool:
-                futures = [pool.submit(self.drive, i, snapshot) for i in ids]
+                loaded_at, states = self.clock(), self.load_many(ids)
+                futures = [
+                    pool.submit(self.drive, i, snapshot, states.get(i), loaded_at) for i in ids
+                ]
                 killed = None
                 for future in futures:
                     try:
