@@ -43,6 +43,7 @@ class State:
     phase_started_at: Any
     status_reason: str | None
     reboot_pending: bool
+    reconfigure_pending: bool
     boot_volume_id: str | None
     server_id: str | None
     floating_ip_id: str | None
@@ -68,6 +69,7 @@ class State:
         "phase_started_at",
         "status_reason",
         "reboot_pending",
+        "reconfigure_pending",
         "boot_volume_id",
         "server_id",
         "floating_ip_id",
@@ -367,8 +369,13 @@ def wait_ready(state: State, ctx: Context) -> str:
                 )
             return WAIT
     if state.status == m.REBOOTING:
-        _to(state, m.ACTIVE, "", ctx.now)
-        return SETTLED
+        if not state.reconfigure_pending:
+            _to(state, m.ACTIVE, "", ctx.now)
+            return SETTLED
+        # The user list changed during the reboot: the running VM follows it now.
+        state.reconfigure_pending = False
+        _to(state, m.CONFIGURING, "configure", ctx.now)
+        return CONTINUE
     state.phase = "configure"
     return CONTINUE
 

@@ -60,6 +60,8 @@ class ServerInstance(Base):
     phase_started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     status_reason: Mapped[str | None] = mapped_column(String(1024))
     reboot_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The user list changed during a reboot: configure the VM again when it is back.
+    reconfigure_pending: Mapped[bool] = mapped_column(Boolean, default=False)
     # OpenStack resources this instance owns.
     boot_volume_id: Mapped[str | None] = mapped_column(String(64))
     server_id: Mapped[str | None] = mapped_column(String(64))

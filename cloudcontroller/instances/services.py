@@ -263,6 +263,7 @@ def create(request, body: dict) -> m.ServerInstance:
         pending=True,
         generation=1,
         reboot_pending=False,
+        reconfigure_pending=False,
         created_at=request.now,
         updated_at=request.now,
     )
@@ -315,6 +316,7 @@ def change_power(request, inst: m.ServerInstance, power: str) -> None:
             phase="",
             status_reason=None,
             reboot_pending=False,
+            reconfigure_pending=False,  # a power on configures it anyway
         )
     elif power == "reboot":
         if inst.status not in (m.ACTIVE, m.REBOOTING) or inst.desired != m.ON:
@@ -337,6 +339,9 @@ def set_users(request, inst: m.ServerInstance, grants: list[UserGrant]) -> None:
         # A configuration may be running with the old list: the generation bump makes the
         # worker's write of its result fail, so it re-reads the list and configures again.
         _bump(request, inst)
+    elif inst.status == m.REBOOTING and inst.desired == m.ON:
+        # Not now (the VM is going down); once it answers again.
+        _bump(request, inst, reconfigure_pending=True)
     request.db.flush()
 
 
@@ -344,4 +349,12 @@ def delete(request, inst: m.ServerInstance) -> None:
     if inst.desired == m.GONE:
         return
     _close_interval(request, inst)
-    _bump(request, inst, desired=m.GONE, status=m.DELETING, phase="", reboot_pending=False)
+    _bump(
+        request,
+        inst,
+        desired=m.GONE,
+        status=m.DELETING,
+        phase="",
+        reboot_pending=False,
+        reconfigure_pending=False,
+    )

@@ -144,3 +144,42 @@ def test_put_users_while_configuring_configures_again(make_stack, cloudauth):
     worker = stack.worker(configurator=configurator)
     stack.run_until(worker, created["id"], {"ACTIVE", "ERROR"}, owner)
     assert configurator.seen == [("owner3",), ("owner3", "dave")]
+
+
+class Recording:
+    def __init__(self):
+        self.seen: list[tuple[str, ...]] = []
+
+    def configure(self, target):
+        self.seen.append(target.allowed_users)
+
+
+def test_put_users_while_rebooting_configures_once_it_is_back(make_stack, cloudauth):
+    stack = make_stack(**{"virtualization.configure_vms": "true"})
+    owner, friend = cloudauth.user(), cloudauth.user()
+    stack.system_user(owner, "owner4")
+    friend_id = stack.system_user(friend, "erin")
+    created = stack.create(owner)["data"]
+    url = f"/server-instance/{created['id']}"
+    configurator = Recording()
+    worker = stack.worker(configurator=configurator)
+    stack.run_until(worker, created["id"], {"ACTIVE", "ERROR"}, owner)
+    assert configurator.seen == [("owner4",)]
+
+    stack.app.put_json(url, {"power": "reboot"}, headers=owner.headers)
+    back = stack.run_until(worker, created["id"], {"ACTIVE", "ERROR"}, owner)
+    assert back["status"] == "ACTIVE"
+    assert configurator.seen == [("owner4",)]  # a reboot alone configures nothing
+
+    stack.app.put_json(url, {"power": "reboot"}, headers=owner.headers)
+    body = stack.app.put_json(url, {"users": [friend_id]}, headers=owner.headers).json["data"]
+    assert body["status"] == "REBOOTING" and body["users"] == [friend_id]
+    back = stack.run_until(worker, created["id"], {"ACTIVE", "ERROR"}, owner)
+    assert back["status"] == "ACTIVE", back
+    assert configurator.seen == [("owner4",), ("owner4", "erin")]
+    with stack.db() as db:
+        spans = db.scalars(
+            select(m.PowerInterval).where(m.PowerInterval.instance_id == created["id"])
+        ).all()
+        assert db.get(m.ServerInstance, created["id"]).reconfigure_pending is False
+    assert len(spans) == 1 and spans[0].ended_at is None
