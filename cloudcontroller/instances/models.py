@@ -115,3 +115,13 @@ class PowerInterval(Base):
     flavor_id: Mapped[str] = mapped_column(String(64))
     started_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class ControllerLock(Base):
+    """A row a create locks (``SELECT ... FOR UPDATE``) while it checks a shared resource and
+    inserts what the check allowed: ``gpu`` for the free-GPU check."""
+
+    __tablename__ = "controller_locks"
+    __table_args__ = (TABLE_ARGS,)
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -230,28 +230,9 @@ def create(request, body: dict) -> m.ServerInstance:
     usable_image(request.openstack, image_id, sees_all, names)
     cap = s.flavor_caps.get(flavor.id, s.flavor_caps.get(flavor.name))
     if cap is not None:
-        running = db.scalar(
-            select(func.count())
-            .select_from(m.ServerInstance)
-            .where(
-                m.ServerInstance.cloudauth_id == owner,
-                m.ServerInstance.flavor_id == flavor.id,
-                m.ServerInstance.desired != m.GONE,
-            )
-        )
-        if running >= cap:
-            raise Conflict(
-                f"server-flavor {flavor.id} is capped at {cap} per user"
-                " (virtualization.flavor_caps); delete one first"
-            )
+        check_cap(db, owner, flavor.id, cap)
     if flavor.wants_gpu and s.gpu_query:
-        wanted = flavor.gpu_request[1] if flavor.gpu_request else 1
-        free = free_gpus(s.gpu_query, s.gpu_pci_ids)
-        if free < wanted:
-            raise Conflict(
-                f"no free GPU for server-flavor {flavor.name}: {free} available, {wanted} needed;"
-                " try again later or choose a flavor without a GPU"
-            )
+        check_free_gpus(request, flavor)
     inst = m.ServerInstance(
         id=m.new_uuid(),
         cloudauth_id=owner,
@@ -275,6 +256,68 @@ def create(request, body: dict) -> m.ServerInstance:
     db.add(inst)
     db.flush()
     return inst
+
+
+def check_cap(db, owner: str, flavor_id: str, cap: int) -> None:
+    """Refuse a create beyond ``virtualization.flavor_caps``. The owner's system-user row is
+    locked first, so two creates of one owner count one after the other (on MySQL; SQLite's
+    writers are serialised anyway), and the count is a locking read: it sees the other's
+    committed insert, not the snapshot of an earlier read."""
+    db.execute(select(SystemUser.id).where(SystemUser.cloudauth_id == owner).with_for_update())
+    running = db.scalar(
+        select(func.count())
+        .select_from(m.ServerInstance)
+        .where(
+            m.ServerInstance.cloudauth_id == owner,
+            m.ServerInstance.flavor_id == flavor_id,
+            m.ServerInstance.desired != m.GONE,
+        )
+        .with_for_update(read=True)
+    )
+    if running >= cap:
+        raise Conflict(
+            f"server-flavor {flavor_id} is capped at {cap} per user"
+            " (virtualization.flavor_caps); delete one first"
+        )
+
+
+def gpus_of(flavor) -> int:
+    return flavor.gpu_request[1] if flavor.gpu_request else 1
+
+
+def check_free_gpus(request, flavor) -> None:
+    """Refuse a GPU flavor when Nova's free devices (``openstack.gpu_query``) do not cover it.
+    Nova claims a device only when it builds the server, so the GPUs of this controller's
+    instances that are still on their way to a server count as taken too; the ``gpu`` lock row
+    keeps two creates from counting the same device."""
+    s = request.registry["scm.settings"].instances
+    db = request.db
+    db.execute(
+        select(m.ControllerLock.name).where(m.ControllerLock.name == "gpu").with_for_update()
+    )
+    t = m.ServerInstance
+    waiting = db.execute(
+        select(t.flavor_id, func.count())
+        .where(t.desired == m.ON, t.server_id.is_(None), t.status.in_((m.BUILD, m.STARTING)))
+        .group_by(t.flavor_id)
+        .with_for_update(read=True)
+    ).all()
+    claimed = 0
+    for flavor_id, count in waiting:
+        try:
+            other = flavor if flavor_id == flavor.id else request.openstack.get_flavor(flavor_id)
+        except os_errors.NotFound:
+            continue
+        if other.wants_gpu:
+            claimed += gpus_of(other) * count
+    wanted = gpus_of(flavor)
+    free = max(0, free_gpus(s.gpu_query, s.gpu_pci_ids) - claimed)
+    if free < wanted:
+        raise Conflict(
+            f"no free GPU for server-flavor {flavor.name}: {free} available"
+            f" ({claimed} promised to instances still starting), {wanted} needed;"
+            " try again later or choose a flavor without a GPU"
+        )
 
 
 # -- changes ---------------------------------------------------------------------------------

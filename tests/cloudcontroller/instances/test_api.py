@@ -73,6 +73,50 @@ def test_busy_gpus_refuse_before_anything_is_created(make_stack, cloudauth, simu
     assert len(listed) == 2  # the refused one left no row, no ERROR VM
 
 
+def test_gpus_promised_to_instances_still_starting_count_as_taken(make_stack, cloudauth, simulator):
+    """Nova claims a device only when it builds the server: before that, the two free devices
+    are already promised to the two instances created first."""
+    stack = make_stack(
+        **{"openstack.gpu_query": f"sqlite:///{simulator.state}", "openstack.gpu_pci_ids": "102d"}
+    )
+    who = cloudauth.user()
+    stack.system_user(who)
+    first = stack.create(who, flavor="6")["data"]
+    stack.create(who, flavor="6")
+    body = stack.create(who, flavor="6", status=409)
+    assert "0 available (2 promised to instances still starting)" in body["msg"]
+    assert stack.create(who, flavor="1")["success"]  # a flavor without a GPU is not held up
+    stack.app.delete(f"/server-instance/{first['id']}", headers=who.headers)
+    assert stack.create(who, flavor="6")["success"]  # a deleted one promises nothing
+
+
+def test_concurrent_creates_stop_at_the_cap(make_stack, cloudauth):
+    """Creates of one owner racing each other: exactly the cap gets through (on MySQL the
+    check and the insert would interleave without the owner's row lock)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import webtest
+
+    stack = make_stack(**{"virtualization.flavor_caps": '{"1": 2}'})
+    who = cloudauth.user()
+    stack.system_user(who)
+    images = stack.app.get("/server-image", headers=who.headers).json["data"]
+    image = next(i["id"] for i in images if i["name"] == "CentOS-7-loginnode")
+    body = {"server-image": image, "server-flavor": "1"}
+
+    def create(_):
+        client = webtest.TestApp(stack.app.app, extra_environ={"REMOTE_ADDR": "127.0.0.1"})
+        return client.post_json(
+            "/server-instance", body, headers=who.headers, expect_errors=True
+        ).status_int
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = sorted(pool.map(create, range(8)))
+    assert statuses == [200, 200] + [409] * 6
+    listed = stack.app.get("/server-instance", headers=who.headers).json["data"]
+    assert len(listed) == 2
+
+
 def test_gpu_ids_not_matching_count_as_none_free(make_stack, cloudauth, simulator):
     stack = make_stack(
         **{"openstack.gpu_query": f"sqlite:///{simulator.state}", "openstack.gpu_pci_ids": "ffff"}

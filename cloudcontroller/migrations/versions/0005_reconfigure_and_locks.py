@@ -1,5 +1,6 @@
 """server_instances.reconfigure_pending: the user list changed while the VM was rebooting, so it
-is configured again once the reboot is over.
+is configured again once the reboot is over. controller_locks: rows that creates lock (FOR UPDATE)
+so that a check and the insert it allows are not interleaved with another create's (free GPUs).
 
 Revision ID: 0005
 Revises: 0004
@@ -20,7 +21,16 @@ def upgrade():
         "server_instances",
         sa.Column("reconfigure_pending", sa.Boolean(), nullable=False, server_default=sa.false()),
     )
+    locks = op.create_table(
+        "controller_locks",
+        sa.Column("name", sa.String(32), primary_key=True),
+        mysql_engine="InnoDB",
+        mysql_charset="utf8mb4",
+        mysql_collate="utf8mb4_bin",
+    )
+    op.bulk_insert(locks, [{"name": "gpu"}])
 
 
 def downgrade():
+    op.drop_table("controller_locks")
     op.drop_column("server_instances", "reconfigure_pending")
