@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,8 +16,27 @@ import requests
 REPO = Path(__file__).resolve().parents[2]
 
 
+DEMO_PORTS = range(7691, 7696)  # cloudauth, cloudaccountant, cloudcontroller, -, simulator
+
+
+def free_offset() -> int:
+    """An offset that puts every demo port below the kernel's ephemeral range (where outgoing
+    connections take their local ports) and on a port nothing listens on now."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for _ in range(50):
+        offset = random.randint(10000, low - 1 - DEMO_PORTS[-1])
+        try:
+            for port in DEMO_PORTS:
+                with socket.socket() as probe:
+                    probe.bind(("127.0.0.1", port + offset))
+        except OSError:
+            continue
+        return offset
+    raise AssertionError("no free ports for the demo")
+
+
 def test_demo_starts_prints_the_login_and_stops_cleanly(tmp_path):
-    offset = random.randint(20000, 30000)
+    offset = free_offset()
     scm_demo = Path(sys.executable).with_name("scm-demo")
     process = subprocess.Popen(
         [str(scm_demo), "--var-dir", str(tmp_path), "--port-offset", str(offset)],
