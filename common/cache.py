@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from common.errors import Unavailable
+from common.settings import ConfigError, Raw
 
 log = logging.getLogger(__name__)
 
@@ -398,8 +399,6 @@ def cache_from_url(
     elif parsed.scheme in ("redis", "rediss", "unix"):
         inner = RedisCache(url, local_copies)
     else:
-        from common.settings import ConfigError
-
         raise ConfigError(
             f"setting cache.url: unknown scheme {parsed.scheme!r} (memory:// or redis://)"
         )
@@ -414,8 +413,6 @@ def delete_many(cache: Cache, keys: Iterable[str]) -> None:
 
 def includeme(config):
     settings = config.get_settings()
-    from common.settings import Raw
-
     cache = cache_from_url(
         settings.get("cache.url", "memory://"),
         settings.get("cache.prefix", "scm:"),

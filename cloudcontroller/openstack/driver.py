@@ -120,6 +120,20 @@ def translated(func: Callable[..., T]) -> Callable[..., T]:
     return wrapper
 
 
+def _networks_checked(method: Callable[..., T]) -> Callable[..., T]:
+    """Around a driver call that uses network ids: when it fails, they are looked up again."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args: Any, **kwargs: Any) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except BaseException:
+            self._network_ids.clear()
+            raise
+
+    return wrapper
+
+
 def _ignore_missing(call: Callable[[], Any]) -> None:
     try:
         call()
@@ -310,21 +324,9 @@ class OpenStackDriver:
         self._network_ids[name] = (found[0]["id"], time.monotonic())
         return found[0]["id"]
 
-    @contextlib.contextmanager
-    def _networks_checked(self):
-        """Around a call that used network ids: when it fails, they are looked up again."""
-        try:
-            yield
-        except BaseException:
-            self._network_ids.clear()
-            raise
-
     @translated
+    @_networks_checked
     def boot_server(self, request: BootRequest) -> Server:
-        with self._networks_checked():
-            return self._boot_server(request)
-
-    def _boot_server(self, request: BootRequest) -> Server:
         nics = [{"net-id": self._network_id(name)} for name in request.networks]
         meta = {**request.metadata, "scm_instance_uuid": request.scm_instance_uuid}
         bdm = [
@@ -369,11 +371,8 @@ class OpenStackDriver:
 
     # -- floating IPs -------------------------------------------------------------------------
     @translated
+    @_networks_checked
     def allocate_floating_ip(self, network_name: str, scm_instance_uuid: str) -> FloatingIP:
-        with self._networks_checked():
-            return self._allocate_floating_ip(network_name, scm_instance_uuid)
-
-    def _allocate_floating_ip(self, network_name: str, scm_instance_uuid: str) -> FloatingIP:
         body = {
             "floatingip": {
                 "floating_network_id": self._network_id(network_name),
@@ -383,14 +382,9 @@ class OpenStackDriver:
         return to_floating_ip(self.neutron.create_floatingip(body)["floatingip"])
 
     @translated
+    @_networks_checked
     def associate_floating_ip(
         self, floating_ip_id: str, server_id: str, network_name: str | None = None
-    ) -> FloatingIP:
-        with self._networks_checked():
-            return self._associate_floating_ip(floating_ip_id, server_id, network_name)
-
-    def _associate_floating_ip(
-        self, floating_ip_id: str, server_id: str, network_name: str | None
     ) -> FloatingIP:
         ports = self.neutron.list_ports(device_id=server_id)["ports"]
         if network_name is not None:
