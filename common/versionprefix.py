@@ -7,13 +7,35 @@ The same shim states what HTTP already says about a request with neither ``Conte
 ``Transfer-Encoding``: it has no body (RFC 9112, 6.3). mod_wsgi leaves ``CONTENT_LENGTH`` out and
 marks its input terminated, so without this pyramid_retry's copy of the body (kept for a retry)
 reads mod_wsgi's input on every GET.
+
+It also refuses, with a 400 in the app's envelope, a path or query string that is not UTF-8 once
+its percent-escapes are undone (``/%FF``): WebOb decodes both as UTF-8, and a failure there
+happens before Pyramid's error views can answer (they read the path again), so the WSGI server
+would answer a plain-text 500.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from urllib.parse import unquote_to_bytes
 
 _PREFIX = re.compile(r"^/v1(?:\.[01])?(?=/|$)")
+NOT_UTF8 = "the request's path and query string must be UTF-8 once percent-decoded"
+
+
+def is_utf8_request(environ) -> bool:
+    """Whether PATH_INFO and QUERY_STRING decode as WebOb will decode them (UTF-8).
+
+    PEP 3333 hands both over as latin-1 text of the raw bytes; PATH_INFO is already
+    percent-decoded by the server, the query string is not."""
+    try:
+        environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8")
+        query = environ.get("QUERY_STRING", "").encode("latin-1")
+        unquote_to_bytes(query.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeError:
+        return False
+    return True
 
 
 class VersionPrefix:
@@ -22,6 +44,8 @@ class VersionPrefix:
         self.registry = getattr(app, "registry", None)
 
     def __call__(self, environ, start_response):
+        if not is_utf8_request(environ):
+            return self._bad_request(start_response, NOT_UTF8)
         path = environ.get("PATH_INFO", "")
         match = _PREFIX.match(path)
         if match:
@@ -30,6 +54,16 @@ class VersionPrefix:
         if not environ.get("CONTENT_LENGTH") and "HTTP_TRANSFER_ENCODING" not in environ:
             environ["CONTENT_LENGTH"] = "0"
         return self.app(environ, start_response)
+
+    def _bad_request(self, start_response, message: str):
+        envelope = self.registry.get("scm.envelope") if self.registry is not None else None
+        body = envelope.failure(message) if envelope is not None else {"message": message}
+        data = json.dumps(body).encode()
+        start_response(
+            "400 Bad Request",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
+        )
+        return [data]
 
 
 def bake_request_properties(registry) -> None:

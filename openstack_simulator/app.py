@@ -38,6 +38,7 @@ from openstack_simulator.state import Store
 log = logging.getLogger(__name__)
 
 DEFAULT_DELAYS = {"build": 2.0, "volume": 1.0, "delete": 0.5, "reboot": 1.0}
+NOT_UTF8 = "The path and query string must be UTF-8 once percent-decoded."
 UNAVAILABLE = "The server is currently unavailable. Please try again at a later time."
 # service -> (router, versioned prefix, microversion header name, min, max)
 SERVICES = {
@@ -63,6 +64,11 @@ class Simulator:
 
     def __call__(self, environ, start_response):
         request = webob.Request(environ)
+        try:  # WebOb decodes both as UTF-8; a failure would escape every handler below
+            request.path_info, request.GET  # noqa: B018
+        except UnicodeDecodeError:
+            body = {"error": {"code": 400, "message": NOT_UTF8, "title": "Bad Request"}}
+            return json_response(body, 400)(environ, start_response)
         service = request.path_info.strip("/").split("/", 1)[0]
         try:
             response = self.handle(request, service)

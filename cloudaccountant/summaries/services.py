@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, DateTime, Integer, and_, or_, select
+from sqlalchemy import BigInteger, Date, DateTime, Integer, and_, or_, select
 from sqlalchemy.orm import Session
 
 from cloudaccountant.access import Scope
@@ -27,6 +27,7 @@ from cloudaccountant.usage.models import (
     UserStorageDaily,
 )
 from common.errors import BadRequest
+from common.params import FIRST_DATE, INT64_MAX, LAST_DATE, parse_date, parse_int
 
 MAX_PAGE = 1200
 USER_INDEX_SUFFIXES = ("_user_date", "_user_ended")
@@ -120,29 +121,41 @@ def encode_cursor(values) -> str:
 
 
 def decode_cursor(listing: Listing, cursor: str) -> list:
+    """The sort key a cursor holds, each value checked against its column (type, range,
+    length): a cursor is client input, and nothing unbounded reaches SQL."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         values = json.loads(raw.decode())
         if not isinstance(values, list) or len(values) != len(listing.sort):
             raise ValueError
-        out = []
-        for name, value in zip(listing.sort, values, strict=True):
-            kind = listing.model.__table__.c[name].type
-            if isinstance(kind, DateTime):
-                out.append(dt.datetime.fromisoformat(value))
-            elif isinstance(kind, Date):
-                out.append(dt.date.fromisoformat(value))
-            elif isinstance(kind, Integer):
-                if not isinstance(value, int) or isinstance(value, bool):
-                    raise ValueError
-                out.append(value)
-            else:
-                if not isinstance(value, str):
-                    raise ValueError
-                out.append(value)
-        return out
-    except (ValueError, TypeError, UnicodeDecodeError):
+        table = listing.model.__table__
+        return [_key_value(table.c[n].type, v) for n, v in zip(listing.sort, values, strict=True)]
+    except (ValueError, TypeError, UnicodeDecodeError, RecursionError, BadRequest):
         raise BadRequest("parameter after is not a cursor this listing returned") from None
+
+
+_INT_BOUNDS = {BigInteger: INT64_MAX, Integer: 2**31 - 1}
+
+
+def _key_value(kind, value):
+    if isinstance(kind, DateTime):
+        moment = dt.datetime.fromisoformat(value)
+        if moment.tzinfo is not None or not FIRST_DATE <= moment.date() <= LAST_DATE:
+            raise ValueError
+        return moment
+    if isinstance(kind, Date):
+        return parse_date(value, "after")
+    if isinstance(kind, Integer):
+        bound = next(b for t, b in _INT_BOUNDS.items() if isinstance(kind, t))
+        number = (
+            parse_int(value, minimum=-bound - 1, maximum=bound) if isinstance(value, int) else None
+        )
+        if number is None:
+            raise ValueError
+        return number
+    if not isinstance(value, str) or len(value) > (kind.length or 255):
+        raise ValueError
+    return value
 
 
 def _after(columns, values):

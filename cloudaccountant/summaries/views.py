@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from pyramid.view import view_config
 
 from cloudaccountant.access import resolve_scope
 from cloudaccountant.summaries.services import LISTINGS, MAX_PAGE, UsageQuery, list_usage
 from common.errors import BadRequest
-from common.params import Params
+from common.params import Params, parse_date
 
 JSON = "scm_json"
 ACCEPTED = frozenset(
@@ -24,17 +23,10 @@ ACCEPTED = frozenset(
         "limit",
     }
 )
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _date(params: Params, name: str) -> dt.date:
-    value = params.required(name, 10).strip()
-    try:
-        if not _DATE.match(value):
-            raise ValueError
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise BadRequest(f"parameter {name} must be a date YYYY-MM-DD, not {value!r}") from None
+    return parse_date(params.required(name, 10), name)
 
 
 def parse_query(request) -> UsageQuery:

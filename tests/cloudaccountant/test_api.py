@@ -3,7 +3,9 @@ parameter errors in the envelope, sorting and keyset pages of at most 1,200 rows
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 import os
 import uuid
 
@@ -190,6 +192,59 @@ def test_forbidden_and_unknown_users_are_refused_in_the_envelope(
 )  # fmt: skip
 def test_bad_parameters_are_400_with_a_message(app, live, rows, params, msg):
     body = app.get("/job", params, headers=live.headers["plain"], status=400).json
+    assert body == {"data": None, "msg": msg, "success": False}
+
+
+def _cursor(values) -> str:
+    text = json.dumps(values)
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+USER = "0" * 32
+JOB_KEY = ["2026-03-01", 2, USER, "slurm", "hpc", "normal", "plain"]
+DETAIL_KEY = ["2026-03-01T00:00:00", 2, USER, "slurm", "hpc", "42", -1,
+              "2026-03-01T00:00:00", "2026-03-01T00:00:00"]  # fmt: skip
+BAD_CURSORS = [
+    ("/job", _cursor([JOB_KEY[0], 10**30, *JOB_KEY[2:]])),
+    ("/job", _cursor([JOB_KEY[0], -(10**30), *JOB_KEY[2:]])),
+    ("/job", _cursor([JOB_KEY[0], 2**31, *JOB_KEY[2:]])),
+    ("/job", _cursor(["9999-12-31", *JOB_KEY[1:]])),
+    ("/job", _cursor([*JOB_KEY[:4], "x" * 65, *JOB_KEY[5:]])),
+    ("/job", _cursor([JOB_KEY[0], 1.5, *JOB_KEY[2:]])),
+    ("/job/detail", _cursor([*DETAIL_KEY[:6], 10**30, *DETAIL_KEY[7:]])),
+    ("/job/detail", _cursor(["9999-12-31T23:59:59", *DETAIL_KEY[1:]])),
+    ("/job/detail", _cursor(["2026-03-01T00:00:00+05:00", *DETAIL_KEY[1:]])),
+]
+
+
+@pytest.mark.parametrize(("path", "cursor"), BAD_CURSORS)
+def test_a_cursor_holding_an_out_of_range_value_is_a_400(app, live, rows, path, cursor):
+    body = app.get(path, {**RANGE, "after": cursor}, headers=live.headers["plain"], status=400)
+    assert body.json == {
+        "data": None,
+        "msg": "parameter after is not a cursor this listing returned",
+        "success": False,
+    }
+
+
+def test_a_cursor_within_range_still_reads_on(app, live, rows):
+    for path, key in (("/job", JOB_KEY), ("/job/detail", DETAIL_KEY)):
+        query = {**RANGE, "after": _cursor(key)}
+        assert app.get(path, query, headers=live.headers["admin"]).json["success"] is True
+
+
+@pytest.mark.parametrize("path", ["/job", "/job/detail", "/storage", "/server-instance"])
+@pytest.mark.parametrize(
+    ("params", "msg"),
+    [
+        ({"start_date": "2026-03-01", "end_date": "9999-12-31"},
+         "parameter end_date must be between 1970-01-01 and 9000-12-31"),
+        ({"start_date": "0001-01-01", "end_date": "2026-03-01"},
+         "parameter start_date must be between 1970-01-01 and 9000-12-31"),
+    ],
+)  # fmt: skip
+def test_dates_out_of_range_are_400_on_every_listing(app, live, rows, path, params, msg):
+    body = app.get(path, params, headers=live.headers["admin"], status=400).json
     assert body == {"data": None, "msg": msg, "success": False}
 
 
