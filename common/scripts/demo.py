@@ -13,10 +13,11 @@ import sys
 import threading
 from pathlib import Path
 
-from pyramid.paster import get_app, setup_logging
+from pyramid.paster import get_app
 from waitress.server import create_server
 
 from common.migrations import upgrade
+from common.scripts.demo_logging import serving, setup_logging, tagged
 
 # (app package, port) of the services built so far, in start order (seed 1.19.1's HA ports).
 SERVICES = [("cloudauth", 7691), ("cloudcontroller", 7693), ("cloudaccountant", 7692)]
@@ -55,9 +56,12 @@ def _start_worker(controller_app, stop: threading.Event) -> None:
     ``cloudcontroller-worker`` processes)."""
     from cloudcontroller.instances.worker import run_worker
 
+    def work():
+        with serving("cloudcontroller"):
+            run_worker(controller_app.registry, stop, "demo-worker")
+
     threading.Thread(
-        target=run_worker,
-        args=(controller_app.registry, stop, "demo-worker"),
+        target=work,
         name="worker",
         daemon=True,
     ).start()
@@ -91,18 +95,20 @@ def _start_all(args, ini_dir: Path, var: Path, stop: threading.Event) -> list:
         "auth_port": str(7691 + args.port_offset),
         "openstack_port": str(SIMULATOR_PORT + args.port_offset),
     }
+    inis = {package: str(ini_dir / f"{package}.ini") for package, _ in SERVICES}
+    # One logging set-up for all: each service's records go to its own .ini's files.
+    setup_logging(inis, options)
     apps = {}
     for package, base_port in SERVICES:
         port = base_port + args.port_offset
-        ini = str(ini_dir / f"{package}.ini")
-        setup_logging(ini, options)
-        app = apps[package] = get_app(ini, "main", options=options)
-        upgrade(package, app.registry["scm.db_engine"])
-        if package == "cloudcontroller":
-            _register_controller(apps["cloudauth"], app.registry["scm.settings"])
-            _start_worker(app, stop)
+        with serving(package):
+            app = apps[package] = get_app(inis[package], "main", options=options)
+            upgrade(package, app.registry["scm.db_engine"])
+            if package == "cloudcontroller":
+                _register_controller(apps["cloudauth"], app.registry["scm.settings"])
+                _start_worker(app, stop)
         try:
-            servers.append(_serve(app, args.host, port, package))
+            servers.append(_serve(tagged(app, package), args.host, port, package))
         except OSError as exc:
             fail(package, port, exc)
         print(f"{package:16s} http://{args.host}:{port}/")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import signal
@@ -11,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 REPO = Path(__file__).resolve().parents[2]
@@ -35,11 +37,15 @@ def free_offset() -> int:
     raise AssertionError("no free ports for the demo")
 
 
-def test_demo_starts_prints_the_login_and_stops_cleanly(tmp_path):
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """``scm-demo`` running on free ports: ``(its output up to the login hint, its var dir)``;
+    stopped (and its exit status checked) after the module's tests."""
+    var = tmp_path_factory.mktemp("demo")
     offset = free_offset()
     scm_demo = Path(sys.executable).with_name("scm-demo")
     process = subprocess.Popen(
-        [str(scm_demo), "--var-dir", str(tmp_path), "--port-offset", str(offset)],
+        [str(scm_demo), "--var-dir", str(var), "--port-offset", str(offset)],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -55,35 +61,68 @@ def test_demo_starts_prints_the_login_and_stops_cleanly(tmp_path):
             lines.append(line)
             if line.startswith("Stop with Ctrl-C"):
                 break
-        output = "".join(lines)
-        assert "admin / Penguin" in output, output
-        login_url = re.search(r"(http://\S+/auth/login)", output).group(1)
-        body = requests.post(
-            login_url, data={"username": "admin", "password": "Penguin"}, timeout=10
-        ).json()
-        assert body["success"] and len(body["authentication_token"]) == 32
-        headers = {
-            "X-Auth-Token": body["authentication_token"],
-            "X-Auth-Cloudauth-Id": body["data"]["userid"],
-        }
-        controller = re.search(r"cloudcontroller\s+(http://\S+)", output).group(1)
-        flavors = requests.get(controller + "server-flavor", headers=headers, timeout=10).json()
-        assert "m1.tiny" in [
-            f["name"] for f in flavors["data"]
-        ]  # the controller, through the simulator
-        accountant = re.search(r"cloudaccountant\s+(http://\S+)", output).group(1)
-        usage = requests.get(
-            accountant + "server-instance",
-            params={"start_date": "2026-01-01", "end_date": "2026-01-31"},
-            headers=headers,
-            timeout=10,
-        ).json()
-        assert usage["success"] is True
-        sim = re.search(r"openstack \(sim\)\s+(http://\S+)", output).group(1)
-        assert requests.get(sim, timeout=10).status_code in (200, 300)
-        assert (tmp_path / "cloudauth.sqlite").exists() and (
-            tmp_path / "openstack-sim.sqlite"
-        ).exists()
+        yield "".join(lines), var
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
+
+
+def _login(output: str) -> dict:
+    login_url = re.search(r"(http://\S+/auth/login)", output).group(1)
+    body = requests.post(
+        login_url, data={"username": "admin", "password": "Penguin"}, timeout=10
+    ).json()
+    assert body["success"] and len(body["authentication_token"]) == 32
+    return {
+        "X-Auth-Token": body["authentication_token"],
+        "X-Auth-Cloudauth-Id": body["data"]["userid"],
+    }
+
+
+def test_demo_starts_prints_the_login_and_stops_cleanly(demo):
+    output, var = demo
+    assert "admin / Penguin" in output, output
+    headers = _login(output)
+    controller = re.search(r"cloudcontroller\s+(http://\S+)", output).group(1)
+    flavors = requests.get(controller + "server-flavor", headers=headers, timeout=10).json()
+    assert "m1.tiny" in [
+        f["name"] for f in flavors["data"]
+    ]  # the controller, through the simulator
+    accountant = re.search(r"cloudaccountant\s+(http://\S+)", output).group(1)
+    usage = requests.get(
+        accountant + "server-instance",
+        params={"start_date": "2026-01-01", "end_date": "2026-01-31"},
+        headers=headers,
+        timeout=10,
+    ).json()
+    assert usage["success"] is True
+    sim = re.search(r"openstack \(sim\)\s+(http://\S+)", output).group(1)
+    assert requests.get(sim, timeout=10).status_code in (200, 300)
+    assert (var / "cloudauth.sqlite").exists() and (var / "openstack-sim.sqlite").exists()
+
+
+SERVICES = ("cloudauth", "cloudcontroller", "cloudaccountant")
+
+
+def _access_lines(log: Path) -> list[dict]:
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    return [line for line in lines if line.get("logger") == "scm.access"]
+
+
+def test_each_service_logs_to_its_own_file(demo):
+    """Issue 16, item 5: the three services run in one process, yet each one's records go to
+    the file its own .ini names, and only there."""
+    output, var = demo
+    headers = _login(output)
+    for name, path in (("cloudcontroller", "server-flavor"), ("cloudaccountant", "job")):
+        base = re.search(rf"{name}\s+(http://\S+)", output).group(1)
+        requests.get(base + path + "?marker=" + name, headers=headers, timeout=10)
+    time.sleep(0.2)  # the access line is written as the response goes out
+    for name in SERVICES:
+        access = _access_lines(var / f"{name}.log")
+        assert access, f"{name}.log has no access lines"
+        assert {line["app"] for line in access} == {name}, name
+    paths = {name: {a["path"] for a in _access_lines(var / f"{name}.log")} for name in SERVICES}
+    assert "/auth/login" in paths["cloudauth"]
+    assert "/server-flavor" in paths["cloudcontroller"]
+    assert "/job" in paths["cloudaccountant"]
