@@ -4,10 +4,12 @@ daily summaries API."""
 from pyramid.config import Configurator
 
 from cloudaccountant.settings import AccountantSettings, pyramid_settings
+from common.console import config_errors_exit
 from common.envelope import ServiceEnvelope
 from common.versionprefix import make_wsgi_app
 
 
+@config_errors_exit("cloudaccountant")
 def main(global_config, **raw):
     settings = AccountantSettings.from_raw(raw)  # fail fast, once
     raw = pyramid_settings(raw)

@@ -4,11 +4,13 @@ from pyramid.config import Configurator
 
 from cloudauth.settings import VERSION, AuthSettings
 from cloudauth.tokens.services import LocalVerifier
+from common.console import config_errors_exit
 from common.envelope import CloudAuthEnvelope
 from common.security import TokenSecurityPolicy
 from common.versionprefix import make_wsgi_app
 
 
+@config_errors_exit("cloudauth")
 def main(global_config, **raw):
     settings = AuthSettings.from_raw(raw)  # fail fast, once
     raw.setdefault("scm.app_name", "cloudauth")

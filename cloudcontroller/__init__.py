@@ -4,10 +4,12 @@ $HOME storage volumes and shared-pool user storage."""
 from pyramid.config import Configurator
 
 from cloudcontroller.settings import ControllerSettings
+from common.console import config_errors_exit
 from common.envelope import ServiceEnvelope
 from common.versionprefix import make_wsgi_app
 
 
+@config_errors_exit("cloudcontroller")
 def main(global_config, **raw):
     settings = ControllerSettings.from_raw(raw)  # fail fast, once
     raw.setdefault("scm.app_name", "cloudcontroller")

@@ -118,14 +118,14 @@ class JobImporter:
                     latest = item.ended_at
                 if len(batch) >= self.batch_size:
                     if pending is not None:
-                        pending.result()  # raises what the writer raised
+                        result.imported += pending.result()  # raises what the writer raised
+                    # The batch is the writer's from here: it sorts it in place, and a list
+                    # being sorted reads as empty, so the count is what the writer returns.
                     pending = writer.submit(self._write, batch)
-                    result.imported += len(batch)
                     batch = []
             if pending is not None:
-                pending.result()
-        self._write(batch)
-        result.imported += len(batch)
+                result.imported += pending.result()
+        result.imported += self._write(batch)
         if earliest is not None:
             days = (local_date(earliest, self.tz), local_date(latest, self.tz))
             self.summarise(*days)
@@ -166,8 +166,8 @@ class JobImporter:
             f"{int(job.core_seconds)})"
         )
 
-    def _write(self, batch: list[tuple[dt.datetime, object]]) -> None:
-        """Upsert one batch in one transaction, in order of end time.
+    def _write(self, batch: list[tuple[dt.datetime, object]]) -> int:
+        """Upsert one batch in one transaction, in order of end time; the rows written.
 
         The jobs table's secondary indexes lead with (or end in) ``ended_at``, which in a
         scheduler's output follows no order: rows written in ``ended_at`` order touch each
@@ -175,7 +175,7 @@ class JobImporter:
         each other in the table, which is what ``summarise`` then reads.
         """
         if not batch:
-            return
+            return 0
         batch.sort(key=_ended)
         self._written += len(batch)
         table = Job.__table__
@@ -187,7 +187,7 @@ class JobImporter:
                         for _, r in batch[i : i + STATEMENT_ROWS]
                     ]
                     upsert(conn, table, rows, JOB_KEY)
-                return
+                return len(batch)
             chunk: list[str] = []
             size = 0
             for _, values in batch:
@@ -202,6 +202,7 @@ class JobImporter:
                 mysql_execute(
                     conn, mysql_upsert_sql(table, JOB_COLUMNS, JOB_CHANGING, ",".join(chunk))
                 )
+        return len(batch)
 
     def summarise(self, first: dt.date, last: dt.date) -> None:
         """Recompute this source's daily job rows for ``first``..``last`` from the jobs table.

@@ -11,8 +11,10 @@ from __future__ import annotations
 import sys
 
 from cloudaccountant.scripts import _jobs
+from common.console import console_script
 
 
+@console_script("import_sge")
 def main(argv=None) -> int:
     return _jobs.main("sge", "import_sge", __doc__, argv)
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 import sys
 
 from cloudaccountant.scripts import _jobs
+from common.console import console_script
 
 
+@console_script("import_slurm")
 def main(argv=None) -> int:
     return _jobs.main("slurm", "import_slurm", __doc__, argv)
 

@@ -22,6 +22,7 @@ from cloudaccountant.scripts._cli import (
     load_settings,
 )
 from common.clock import system_clock
+from common.console import console_script
 from common.db import make_engine
 
 PROG = "import_usage"
@@ -32,6 +33,7 @@ FAMILIES = (
 )
 
 
+@console_script("import_usage")
 def main(argv=None, clock=system_clock) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     add_range_arguments(parser)

@@ -10,12 +10,14 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import OperationalError
 
 from cloudaccountant.scripts._cli import UsageError, fail, load_settings
+from common.console import console_script
 from common.db import make_engine
 from common.migrations import current_revision, upgrade
 
 PROG = "initialize_accountant_db"
 
 
+@console_script("initialize_accountant_db")
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("ini")

@@ -11,9 +11,11 @@ from pyramid.paster import bootstrap
 from sqlalchemy import delete, or_
 
 from cloudauth.tokens.models import Token
+from common.console import console_script
 from common.settings import ConfigError, parse_duration
 
 
+@console_script("cloudauth-purge-tokens")
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("ini")

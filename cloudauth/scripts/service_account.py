@@ -11,9 +11,11 @@ import sys
 from pyramid.paster import bootstrap
 
 from cloudauth.bootstrap import SERVICE_ROLES, ensure_cloud_controller, ensure_service_account
+from common.console import console_script
 from common.errors import APIError
 
 
+@console_script("cloudauth-service-account")
 def main(argv=None, stdin=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("ini")

@@ -13,6 +13,7 @@ from pyramid.paster import bootstrap
 from cloudauth.audit.services import record
 from cloudauth.tokens.services import forget_cached_identities
 from cloudauth.users.services import find_by_login, set_password
+from common.console import console_script
 from common.errors import APIError
 
 
@@ -25,6 +26,7 @@ def read_password(stdin=sys.stdin) -> str:
     return stdin.readline().rstrip("\r\n")
 
 
+@console_script("cloudauth-set-password")
 def main(argv=None, stdin=None) -> int:
     parser = argparse.ArgumentParser(description="Set a Cloud Auth user's password.")
     parser.add_argument("ini", help="cloudauth.ini")

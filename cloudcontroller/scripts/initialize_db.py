@@ -2,9 +2,11 @@
 
 import sys
 
+from common.console import console_script
 from common.scripts.initialize_db import initialize
 
 
+@console_script("initialize_cloudcontroller_db")
 def main(argv=None) -> int:
     return initialize("cloudcontroller", argv)
 

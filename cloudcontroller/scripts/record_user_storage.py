@@ -16,9 +16,11 @@ from cloudcontroller.meta import utcnow
 from cloudcontroller.settings import ControllerSettings
 from cloudcontroller.user_storage import services
 from cloudcontroller.users.unix import UnixAccounts
+from common.console import console_script
 from common.db import make_engine
 
 
+@console_script("record_user_storage")
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("ini")

@@ -11,8 +11,10 @@ import threading
 from pyramid.paster import bootstrap, setup_logging
 
 from cloudcontroller.instances.worker import run_worker
+from common.console import console_script
 
 
+@console_script("cloudcontroller-worker")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cloudcontroller-worker", description=__doc__)
     parser.add_argument("config_uri", help="cloudcontroller.ini")

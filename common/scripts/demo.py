@@ -8,6 +8,7 @@ lives in ``var/demo/`` (``--var-dir``). Stops on Ctrl-C or SIGTERM.
 from __future__ import annotations
 
 import argparse
+import configparser
 import signal
 import sys
 import threading
@@ -16,8 +17,10 @@ from pathlib import Path
 from pyramid.paster import get_app
 from waitress.server import create_server
 
+from common.console import console_script
 from common.migrations import upgrade
 from common.scripts.demo_logging import serving, setup_logging, tagged
+from common.settings import ConfigError
 
 # (app package, port) of the services built so far, in start order (seed 1.19.1's HA ports).
 SERVICES = [("cloudauth", 7691), ("cloudcontroller", 7693), ("cloudaccountant", 7692)]
@@ -102,7 +105,12 @@ def _start_all(args, ini_dir: Path, var: Path, stop: threading.Event) -> list:
     for package, base_port in SERVICES:
         port = base_port + args.port_offset
         with serving(package):
-            app = apps[package] = get_app(inis[package], "main", options=options)
+            try:
+                app = apps[package] = get_app(inis[package], "main", options=options)
+            except (SystemExit, ConfigError, configparser.Error):  # one line (common.console)
+                for server in servers:
+                    server.close()
+                raise
             upgrade(package, app.registry["scm.db_engine"])
             if package == "cloudcontroller":
                 _register_controller(apps["cloudauth"], app.registry["scm.settings"])
@@ -115,6 +123,7 @@ def _start_all(args, ini_dir: Path, var: Path, stop: threading.Event) -> list:
     return servers
 
 
+@console_script("scm-demo")
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ini-dir", default="ini/demo", help="where the demo .ini files are")

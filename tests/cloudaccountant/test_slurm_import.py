@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from cloudaccountant.importing.jobs import JobImporter
 from cloudaccountant.importing.records import Rejected
 from cloudaccountant.importing.slurm import SacctParser, sacct_argv
 from tests.cloudaccountant.conftest import table_dump
-from tests.cloudaccountant.helpers import ALICE, BOB, CAROL, SAMPLES, UTC, d, daily_jobs, jobs
+from tests.cloudaccountant.helpers import (
+    ALICE,
+    BOB,
+    CAROL,
+    SAMPLES,
+    UTC,
+    d,
+    daily_jobs,
+    jobs,
+    write_sacct,
+)
 
 USERS = {"alice": ALICE, "bob": BOB, "carol": CAROL}
 
@@ -144,3 +155,33 @@ def test_quotes_backslashes_and_utf8_are_stored_as_they_were_written(acct_db, tm
     )
     assert row["cloud_auth_userid"] == ALICE and row["core_seconds"] == 7200
     assert daily_jobs(acct_db) == {("2026-03-01", ALICE, "o'brien", "q'1"): (1, 7200)}
+
+
+class SlowSortingImporter(JobImporter):
+    """Sorts each batch slowly before writing it, as a loaded host may: CPython's ``list.sort``
+    shows the list as empty while it sorts, and the reader thread goes on meanwhile."""
+
+    def _write(self, batch):
+        first = [True]
+
+        def slow_key(item):
+            if first[0]:
+                first[0] = False
+                time.sleep(0.05)  # inside the sort: the reader runs now
+            return item[0]
+
+        batch.sort(key=slow_key)
+        return super()._write(batch)
+
+
+def test_the_count_is_the_rows_written_while_the_writer_sorts(acct_db, tmp_path):
+    """Issue 16, item 6: ``import_slurm`` reported 380000 of 400000 written jobs: the count was
+    read from a batch the writer thread was sorting."""
+    sacct = write_sacct(tmp_path / "sacct.txt", 20)
+    importer = SlowSortingImporter(acct_db, 1, "slurm", UTC, {}, batch_size=3)
+    with open(sacct, "rb") as lines:
+        result = importer.run(
+            SacctParser("sacct.txt").parse(lines), d("2026-03-01"), d("2026-04-01")
+        )
+    assert len(jobs(acct_db)) == 20
+    assert result.imported == 20

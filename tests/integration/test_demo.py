@@ -126,3 +126,28 @@ def test_each_service_logs_to_its_own_file(demo):
     assert "/auth/login" in paths["cloudauth"]
     assert "/server-flavor" in paths["cloudcontroller"]
     assert "/job" in paths["cloudaccountant"]
+
+
+def test_a_bad_setting_stops_the_demo_with_one_line(tmp_path):
+    """Issue 16, item 6: a ConfigError at start-up is one line naming the setting."""
+    ini_dir = tmp_path / "ini"
+    ini_dir.mkdir()
+    for ini in (REPO / "ini" / "demo").glob("*.ini"):
+        text = ini.read_text()
+        if ini.name == "cloudcontroller.ini":
+            text = text.replace("cloud_controller_id = 1", "cloud_controller_id = zero", 1)
+        (ini_dir / ini.name).write_text(text)
+    scm_demo = Path(sys.executable).with_name("scm-demo")
+    argv = ["--ini-dir", str(ini_dir), "--var-dir", str(tmp_path / "var")]
+    done = subprocess.run(
+        [str(scm_demo), *argv, "--port-offset", str(free_offset())],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr + done.stdout
+    assert done.stderr.strip().splitlines()[-1] == (
+        "scm-demo: cloudcontroller: setting cloud_controller_id must be a whole number, not 'zero'"
+    )
