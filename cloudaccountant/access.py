@@ -13,10 +13,9 @@ from dataclasses import dataclass
 
 from common.cloudauth_client import CloudAuthClient
 from common.errors import BadRequest, Forbidden, NotFound
-from common.ownership import managed_userids
+from common.ownership import managed_userids, sees_everything
 from common.security import TOKEN_HEADER, USERID_HEADER, Identity
 
-ADMIN_ROLES = frozenset({"superuser", "cloudaccountant_admin"})
 USERID = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -25,10 +24,6 @@ class Scope:
     """The users whose rows a query may return; ``None``: everyone, unmapped usage included."""
 
     userids: frozenset[str] | None
-
-
-def sees_all(identity: Identity) -> bool:
-    return bool(ADMIN_ROLES & identity.roles)
 
 
 def check_userid(name: str, value: str) -> str:
@@ -70,7 +65,7 @@ class Directory:
 def resolve_scope(request, cloud_auth_userid: str | None, owner_userid: str | None) -> Scope:
     identity: Identity = request.identity
     directory: Directory = request.registry["scm.directory"]
-    everyone = sees_all(identity)
+    everyone = sees_everything(identity, "cloudaccountant")
     if owner_userid is not None:
         check_userid("owner_userid", owner_userid)
         if owner_userid != identity.userid:

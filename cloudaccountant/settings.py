@@ -80,16 +80,12 @@ class AccountantSettings:
             raise ConfigError(
                 f"setting accounting.timezone: unknown time zone {tz_name!r}"
             ) from None
-        verify = r.str("cloudauth.verify_tls", "true")
-        verify_tls: bool | str = verify
-        if verify.lower() in ("true", "false", "1", "0", "yes", "no", "on", "off"):
-            verify_tls = r.bool("cloudauth.verify_tls", True)
         return cls(
             db_url=db_url,
             cloudauth=CloudAuthClientSettings(
                 url=r.str("cloudauth.url"),
                 timeout=r.duration("cloudauth.timeout", 5),
-                verify_tls=verify_tls,
+                verify_tls=r.tls_verify("cloudauth.verify_tls"),
             ),
             token_cache_ttl=r.duration("token.cache_ttl", 60),
             managed_users_cache_ttl=r.duration("managed_users.cache_ttl", 30),

@@ -40,7 +40,7 @@ class ControllerSettings:
             cloudauth=CloudAuthClientSettings(
                 url=r.str("cloudauth.url"),
                 timeout=r.duration("cloudauth.timeout", 5),
-                verify_tls=r.optional("cloudauth.ca_file") or r.bool("cloudauth.verify_tls", True),
+                verify_tls=r.tls_verify("cloudauth.verify_tls", ca_file_key="cloudauth.ca_file"),
                 api_key=r.optional("cloudauth.api_key"),
                 api_secret=r.optional("cloudauth.api_secret"),
             ),

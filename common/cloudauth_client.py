@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import requests
 
+from common.envelope import parse_utc_text
 from common.errors import (
     APIError,
     BadRequest,
@@ -111,7 +112,7 @@ class CloudAuthClient:
             raise Unavailable(f"Cloud Auth cannot be reached: {exc.__class__.__name__}") from exc
         if response.status_code != 200 or not body.get("authentication_token"):
             raise Unavailable(f"Cloud Auth refused this service's API key ({response.status_code})")
-        expires = dt.datetime.fromisoformat(body["expires_at_utc"][:19])
+        expires = parse_utc_text(body["expires_at_utc"])
         userid = (body.get("data") or {}).get("userid") or self.settings.userid
         if not userid:
             raise Unavailable("Cloud Auth did not name the service account's user id; set it")

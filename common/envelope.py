@@ -49,6 +49,12 @@ def utc_text(value: dt.datetime) -> str:
     return value.isoformat(timespec="seconds")  # seconds, cut (not rounded)
 
 
+def parse_utc_text(text: str) -> dt.datetime:
+    """The naive UTC moment ``utc_text`` wrote (or any longer ISO text: its first 19
+    characters, as SCM clients read it)."""
+    return dt.datetime.fromisoformat(text[:19])
+
+
 def ok_json_text(request, data_text: str, message: str = ""):
     """The response ``request.ok(data)`` renders with ``scm_json``, for ``data`` that is already
     JSON text (a large listing encoded as it is read): the same envelope, byte for byte."""

@@ -13,13 +13,20 @@ from common.errors import Unauthorized
 from common.security import TOKEN_HEADER, USERID_HEADER
 
 PAGE = 10000  # Cloud Auth's largest /user/list page
-# Roles whose holders see every user's resources.
-SEE_ALL_ROLES = frozenset({"superuser", "cloudcontroller_admin", "cloudaccountant_admin"})
+# Per service, the roles whose holders see every user's resources there: the superuser and the
+# service's own account; the controller also lets the accountant's account see everything, the
+# accountant does not return the favour (usage is the accountant's to show).
+SEE_ALL_ROLES = {
+    "cloudcontroller": frozenset({"superuser", "cloudcontroller_admin", "cloudaccountant_admin"}),
+    "cloudaccountant": frozenset({"superuser", "cloudaccountant_admin"}),
+}
 MANAGED_TTL = 60.0
 
 
-def sees_everything(identity) -> bool:
-    return bool(identity.roles & SEE_ALL_ROLES)
+def sees_everything(identity, service: str = "cloudcontroller") -> bool:
+    """Whether ``identity`` sees every user's resources in ``service`` (the controller's call
+    sites name no service)."""
+    return bool(identity.roles & SEE_ALL_ROLES[service])
 
 
 def visible_owner_ids(request) -> frozenset[str] | None:

@@ -18,6 +18,8 @@ from pyramid.authorization import ALL_PERMISSIONS  # noqa: F401  (for apps' ACLs
 from pyramid.request import RequestLocalCache
 from pyramid.security import Allowed, Denied
 
+from common.envelope import parse_utc_text, utc_text
+
 TOKEN_HEADER = "X-Auth-Token"  # noqa: S105  (a header name, not a secret)
 USERID_HEADER = "X-Auth-Cloudauth-Id"
 
@@ -58,8 +60,6 @@ class Identity:
         return self.is_superuser or permission in self.permissions
 
     def to_json(self) -> dict[str, Any]:
-        from common.envelope import utc_text
-
         return {
             "user": {
                 "id": self.userid,
@@ -87,10 +87,21 @@ class Identity:
             owner_userid=user.get("owner_userid") or None,
             roles=frozenset(data.get("roles", ())),
             permissions=frozenset(data.get("permissions", ())),
-            expires_at=dt.datetime.fromisoformat(expires[:19]) if expires else None,
+            expires_at=parse_utc_text(expires) if expires else None,
             default_password=bool(data.get("default_password", False)),
             system_accounts=tuple(user.get("system_accounts", ())),
         )
+
+
+def cached_identity_expired(cached: dict[str, Any], now: dt.datetime) -> bool:
+    """Whether a cached token check (``Identity.to_json``'s form, as Cloud Auth caches it) has
+    expired at ``now``: the one place a cached expiry is compared, as time."""
+    expires = cached.get("expires_at_utc")
+    if expires is None:
+        return False
+    if now.tzinfo is not None:
+        now = now.astimezone(dt.UTC).replace(tzinfo=None)
+    return parse_utc_text(expires) <= now
 
 
 class IdentityVerifier(Protocol):
@@ -153,10 +164,10 @@ class CachingVerifier:
         cached = cache.get(key, local_copy=True)
         now = self.clock() if self.clock else request.now
         if cached is not None:
-            identity = Identity.from_json(cached)
-            if identity.expires_at is not None and identity.expires_at <= now:
+            if cached_identity_expired(cached, now):
                 cache.delete(key)
                 return None
+            identity = Identity.from_json(cached)
             return identity if identity.userid == userid else None
         identity = self.inner.verify(request, token, userid)
         if identity is not None:

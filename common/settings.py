@@ -51,6 +51,19 @@ class Raw:
             return False
         raise ConfigError(f"setting {key} must be true or false, not {value!r}")
 
+    def tls_verify(self, key: str, ca_file_key: str | None = None) -> bool | str:
+        """How to check a peer's TLS certificate, as ``requests`` takes it: a true/false word
+        (default true), or the path of a CA bundle; a set ``ca_file_key`` names the bundle."""
+        if ca_file_key is not None and (ca_file := self.optional(ca_file_key)):
+            return ca_file
+        value = self.raw.get(key)
+        if value is None:
+            return True
+        word = str(value).strip()
+        if word.lower() in TRUE_WORDS or word.lower() in FALSE_WORDS:
+            return self.bool(key, True)
+        return word
+
     def int(self, key: str, default: int, minimum: int | None = None) -> int:
         value = self.raw.get(key)
         if value is None or not str(value).strip():

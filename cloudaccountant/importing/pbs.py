@@ -67,9 +67,9 @@ def _nodes_spec(spec: str) -> tuple[int, int, int]:
 
 
 class PbsParser:
-    def __init__(self, source: str, default_cluster: str = "default"):
+    def __init__(self, source: str, cluster: str = "default"):
         self.source = source
-        self.default_cluster = default_cluster
+        self.cluster = cluster  # for records that name none
         self.skipped = 0
 
     def parse(self, lines: Iterable[bytes]) -> Iterator[JobRecord | Rejected]:
@@ -135,7 +135,7 @@ class PbsParser:
         array = index if index is not None else torque_index
         return check(
             JobRecord(
-                cluster=server or self.default_cluster,
+                cluster=server or self.cluster,
                 job_id=job,
                 array_index=int(array) if array is not None else -1,
                 submitted_at=submitted,

@@ -29,7 +29,7 @@ MIN_FIELDS = 42
 
 
 class SgeParser:
-    def __init__(self, source: str, cluster: str = "default", milliseconds: bool | None = None):
+    def __init__(self, source: str, cluster: str = "default", *, milliseconds: bool | None = None):
         self.source = source
         self.cluster = cluster
         self.milliseconds = milliseconds  # None: decide per value

@@ -93,9 +93,9 @@ def _gpus(tres: str) -> int:
 class SacctParser:
     """Parses ``sacct -P`` output (header first) into job records."""
 
-    def __init__(self, source: str, default_cluster: str = "default"):
+    def __init__(self, source: str, cluster: str = "default"):
         self.source = source
-        self.default_cluster = default_cluster
+        self.cluster = cluster  # for records that name none
         self.skipped = 0
 
     def parse(self, lines: Iterable[bytes]) -> Iterator[JobRecord | Rejected]:
@@ -157,7 +157,7 @@ class SacctParser:
         tres = v[at.AllocTRES]
         return check(
             JobRecord(
-                cluster=v[at.Cluster] or self.default_cluster,
+                cluster=v[at.Cluster] or self.cluster,
                 job_id=job + (het or ""),
                 array_index=int(task) if task is not None else -1,
                 submitted_at=submitted,

@@ -12,9 +12,8 @@ from cloudaccountant.importing.controller import read_only_engine, user_map
 from cloudaccountant.importing.days import range_bounds
 from cloudaccountant.importing.jobs import JobImporter
 from cloudaccountant.importing.logs import log_files
-from cloudaccountant.importing.pbs import PbsParser
-from cloudaccountant.importing.sge import SgeParser
-from cloudaccountant.importing.slurm import SACCT_ENV, SacctParser, sacct_argv
+from cloudaccountant.importing.parsers import JOB_SOURCES
+from cloudaccountant.importing.slurm import SACCT_ENV, sacct_argv
 from cloudaccountant.importing.sources import LocalSource, SourceError, parse_location
 from cloudaccountant.scripts._cli import (
     UsageError,
@@ -99,16 +98,17 @@ def _import(prog, kind, settings, engine, cc, first, last, file) -> int:
 
 def _inputs(kind, settings, cc, first, last, file):
     """``(parser, context manager of lines)`` for each input to read."""
-    if kind == "slurm":
-        default_cluster = (cc.slurm.cluster if cc.slurm else None) or "default"
+    parser_of = JOB_SOURCES[kind]
+    if kind == "slurm":  # sacct is a command to run; the others write files
+        cluster = (cc.slurm.cluster if cc.slurm else None) or "default"
         if file:
-            yield SacctParser(file, default_cluster), _open_local(file)
+            yield parser_of(file, cluster), _open_local(file)
             return
         source, _ = parse_location(cc.slurm.server, settings.ssh_options)
         start, end = range_bounds(first, last, settings.timezone)
         label = f"sacct@{source.label}"
         argv = sacct_argv(cc.slurm.sacct, start, end, cc.slurm.cluster)
-        yield SacctParser(label, default_cluster), source.run(argv, SACCT_ENV)
+        yield parser_of(label, cluster), source.run(argv, SACCT_ENV)
         return
     log = cc.logs.get(kind)
     cluster = log.cluster if log else "default"
@@ -119,8 +119,7 @@ def _inputs(kind, settings, cc, first, last, file):
         paths = log_files(source, path, kind, first, last)
     for path in paths:
         label = path if isinstance(source, LocalSource) else f"{source.label}{path}"
-        parser = PbsParser(label, cluster) if kind == "pbs" else SgeParser(label, cluster)
-        yield parser, source.open(path)
+        yield parser_of(label, cluster), source.open(path)
 
 
 @contextlib.contextmanager

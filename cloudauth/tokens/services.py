@@ -18,8 +18,13 @@ from sqlalchemy.orm import Session
 
 from cloudauth.tokens.models import Token
 from cloudauth.users.models import User
-from common.envelope import utc_text
-from common.security import Identity, token_hash, user_tokens_key, verify_cache_key
+from common.security import (
+    Identity,
+    cached_identity_expired,
+    token_hash,
+    user_tokens_key,
+    verify_cache_key,
+)
 
 ALPHABET = string.ascii_letters + string.digits
 TOKEN_LENGTH = 32
@@ -89,9 +94,7 @@ class TokenService:
         key = verify_cache_key(digest)
         cached = self.cache.get(key, local_copy=True)
         if cached is not None:
-            expires = cached.get("expires_at_utc")
-            # The stored text is ISO-8601 UTC: comparing it as text orders it as time.
-            if expires is None or expires > utc_text(self.now):
+            if not cached_identity_expired(cached, self.now):
                 return cached
             self.cache.delete(key)
             return None

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from common.settings import FALSE_WORDS, TRUE_WORDS, Raw
+from common.settings import Raw
 
 
 @dataclass(frozen=True)
@@ -28,11 +28,6 @@ class OpenStackSettings:
     def from_settings(cls, raw: Mapping[str, Any], prefix: str = "openstack.") -> OpenStackSettings:
         """From ini-style settings (``openstack.auth_url`` ...); fails fast when incomplete."""
         r = Raw(raw)
-        verify = r.str(prefix + "verify", "true")
-        if verify.lower() in TRUE_WORDS or verify.lower() in FALSE_WORDS:
-            verify_value: bool | str = r.bool(prefix + "verify", True)
-        else:
-            verify_value = verify  # a CA bundle path
         return cls(
             auth_url=r.str(prefix + "auth_url"),
             username=r.str(prefix + "username"),
@@ -45,5 +40,5 @@ class OpenStackSettings:
             timeout=r.duration(prefix + "timeout", 30.0),
             nova_microversion=r.str(prefix + "nova_microversion", "2.90"),
             cinder_microversion=r.str(prefix + "cinder_microversion", "3.60"),
-            verify=verify_value,
+            verify=r.tls_verify(prefix + "verify"),
         )
