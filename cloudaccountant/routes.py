@@ -3,6 +3,7 @@
 
 def includeme(config):
     add = config.add_route
+    config.include("common.openapi")  # GET /openapi.json, public
     add("usage.storage", "/storage")
     add("usage.user_storage", "/user-storage")
     add("usage.server_instance", "/server-instance")

@@ -4,6 +4,7 @@
 def includeme(config):
     add = config.add_route
     add("root", "/")
+    config.include("common.openapi")  # GET /openapi.json, public
     add("auth.request_token", "/auth/request_token")
     add("auth.login", "/auth/login")
     add("auth.authenticate", "/auth/authenticate")

@@ -25,6 +25,9 @@ class _Collector:
     def add_route(self, name, pattern):
         self.routes[name] = pattern
 
+    def include(self, name):
+        """``common.openapi``: the public /openapi.json, tested in tests/common/test_openapi.py."""
+
 
 def _routes():
     collector = _Collector()
