@@ -207,7 +207,7 @@ class Browser:
         page = self.app.get("/profile")
         return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
 
-    def post(self, path: str, data=None, status=None, **kw):
+    def post(self, path: str, data=None, status="*", **kw):
         fields = dict(data or {})
         fields.setdefault("csrf_token", self.csrf())
         return self.app.post(path, fields, status=status, **kw)
