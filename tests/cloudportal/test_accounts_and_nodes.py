@@ -162,7 +162,7 @@ def test_create_refusals_show_the_apis_message_and_create_nothing(owner_browser)
 def test_flavor_cap_refusal_is_shown(owner_browser, wait_for):
     set_up_account(owner_browser)
     create_node(owner_browser)
-    flavor, image = choices(owner_browser)
+    _, image = choices(owner_browser)
     page = owner_browser.post("/nodes/1/create", {"flavor": "1", "image": image})
     assert page.status_int == 400
     assert "capped at 1 per user" in page.text
