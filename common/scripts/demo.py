@@ -12,18 +12,36 @@ import configparser
 import signal
 import sys
 import threading
+import warnings
 from pathlib import Path
 
-from pyramid.paster import get_app
-from waitress.server import create_server
+# Pyramid 2.0 imports pkg_resources (pyramid/path.py, pyramid/asset.py), and setuptools now
+# warns on that import. The warning is about Pyramid's code, not ours, and nothing here can act
+# on it: silenced for exactly that message from exactly those modules, before they load.
+warnings.filterwarnings(
+    "ignore",
+    message="pkg_resources is deprecated as an API",
+    category=UserWarning,
+    module=r"pyramid\.",
+)
 
-from common.console import console_script
-from common.migrations import upgrade
-from common.scripts.demo_logging import serving, setup_logging, tagged
-from common.settings import ConfigError
+from pyramid.paster import get_app  # noqa: E402
+from waitress.server import create_server  # noqa: E402
 
-# (app package, port) of the services built so far, in start order (seed 1.19.1's HA ports).
-SERVICES = [("cloudauth", 7691), ("cloudcontroller", 7693), ("cloudaccountant", 7692)]
+from common.console import console_script  # noqa: E402
+from common.scripts.demo_logging import serving, setup_logging, tagged  # noqa: E402
+from common.settings import ConfigError  # noqa: E402
+
+from common.migrations import upgrade  # noqa: E402
+
+# (app package, port) of the services, in start order (seed 1.19.1's HA ports); the portal last,
+# as it is a client of the others.
+SERVICES = [
+    ("cloudauth", 7691),
+    ("cloudcontroller", 7693),
+    ("cloudaccountant", 7692),
+    ("cloudportal", 7690),
+]
 SIMULATOR_PORT = 7695
 
 
@@ -70,11 +88,11 @@ def _start_worker(controller_app, stop: threading.Event) -> None:
     ).start()
 
 
-def _start_all(args, ini_dir: Path, var: Path, stop: threading.Event) -> list:
+def _start_all(args, ini_dir: Path, var: Path, stop: threading.Event) -> tuple[list, list]:
     """Start everything; on a failure close what started and raise SystemExit with one line."""
     from openstack_simulator import make_app
 
-    servers = []
+    servers, lines = [], []
 
     def fail(what: str, port: int, exc: OSError):
         for server in servers:
@@ -88,7 +106,7 @@ def _start_all(args, ini_dir: Path, var: Path, stop: threading.Event) -> list:
         )
     except OSError as exc:
         fail("the OpenStack simulator", port, exc)
-    print(
+    lines.append(
         f"{'openstack (sim)':16s} http://{args.host}:{port}/identity/v3 "
         "(admin / admin-password, project scm)"
     )
@@ -97,6 +115,8 @@ def _start_all(args, ini_dir: Path, var: Path, stop: threading.Event) -> list:
         "var": str(var),
         "auth_port": str(7691 + args.port_offset),
         "openstack_port": str(SIMULATOR_PORT + args.port_offset),
+        "controller_port": str(7693 + args.port_offset),
+        "accountant_port": str(7692 + args.port_offset),
     }
     inis = {package: str(ini_dir / f"{package}.ini") for package, _ in SERVICES}
     # One logging set-up for all: each service's records go to its own .ini's files.
@@ -119,8 +139,8 @@ def _start_all(args, ini_dir: Path, var: Path, stop: threading.Event) -> list:
             servers.append(_serve(tagged(app, package), args.host, port, package))
         except OSError as exc:
             fail(package, port, exc)
-        print(f"{package:16s} http://{args.host}:{port}/")
-    return servers
+        lines.append(f"{package:16s} http://{args.host}:{port}/")
+    return servers, lines
 
 
 @console_script("scm-demo")
@@ -138,11 +158,16 @@ def main(argv=None) -> int:
     var = Path(args.var_dir).resolve()
     var.mkdir(parents=True, exist_ok=True)
     stop = threading.Event()
-    servers = _start_all(args, ini_dir, var, stop)
+    servers, lines = _start_all(args, ini_dir, var, stop)
     auth = f"http://{args.host}:{7691 + args.port_offset}"
     print(
-        "\nSCM is up (the portal is not built yet). Log in as admin / Penguin (you will be asked\n"
-        "to change it), then call the controller with the token:\n"
+        f"Open the portal: http://{args.host}:{7690 + args.port_offset}/ and log in as "
+        "admin / Penguin (you will be asked to change it).\n",
+        flush=True,
+    )
+    print("\n".join(lines))
+    print(
+        "\nSCM is up. API clients log in the same way and call the controller with the token:\n"
         f"  curl -X POST -d username=admin -d password=Penguin {auth}/auth/login\n"
         f"  curl -H 'X-Auth-Token: <token>' -H 'X-Auth-Cloudauth-Id: <userid>' "
         f"http://{args.host}:{7693 + args.port_offset}/server-flavor\n"

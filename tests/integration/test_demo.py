@@ -18,7 +18,7 @@ import requests
 REPO = Path(__file__).resolve().parents[2]
 
 
-DEMO_PORTS = range(7691, 7696)  # cloudauth, cloudaccountant, cloudcontroller, -, simulator
+DEMO_PORTS = range(7690, 7696)  # portal, cloudauth, cloudaccountant, cloudcontroller, -, sim
 
 
 def free_offset() -> int:
@@ -82,6 +82,10 @@ def _login(output: str) -> dict:
 def test_demo_starts_prints_the_login_and_stops_cleanly(demo):
     output, var = demo
     assert "admin / Penguin" in output, output
+    assert "Warning" not in output, output
+    # The portal's URL is the first line, and it serves its login page.
+    portal = re.match(r"Open the portal: (http://\S+/) ", output.splitlines()[0]).group(1)
+    assert "Log in" in requests.get(portal + "login", timeout=10).text
     headers = _login(output)
     controller = re.search(r"cloudcontroller\s+(http://\S+)", output).group(1)
     flavors = requests.get(controller + "server-flavor", headers=headers, timeout=10).json()

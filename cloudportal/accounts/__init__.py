@@ -1,0 +1,5 @@
+"""accounts"""
+
+
+def includeme(config):
+    config.scan(".views")

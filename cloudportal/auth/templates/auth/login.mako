@@ -1,0 +1,17 @@
+<%inherit file="/layout.mako"/>
+<%namespace name="f" file="/forms.mako"/>
+<%def name="title()">Log in</%def>
+<div class="portal-card">
+<h1>Log in to ${site.title}</h1>
+% if site.login_help_message:
+<p class="portal-login-help">${site.login_help_message}</p>
+% endif
+${f.form_message(form)}
+<form method="post" action="${request.route_path('login')}" novalidate>
+  ${f.csrf()}
+  <input type="hidden" name="next" value="${next}">
+  ${f.field(form, 'login', 'Email or username', required=True, autocomplete='username')}
+  ${f.field(form, 'password', 'Password', type='password', required=True, autocomplete='current-password')}
+  <button type="submit" class="btn btn-primary">Log in</button>
+</form>
+</div>

@@ -1,0 +1,81 @@
+"""The client layer: one module per backend, each registered as a pyramid_services service
+built per request with the signed-in user's credentials from the server-side session."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from cloudportal.clients.accountant import AccountantClient, IAccountant
+from cloudportal.clients.cloudauth import CloudAuthClient, ICloudAuth
+from cloudportal.clients.controller import ControllerClient, Controllers, IControllers
+from cloudportal.clients.http import BackendHTTP, CallCounter, Credentials, pooled_session
+
+
+def _credentials(request) -> Credentials:
+    session = request.session
+    return Credentials(session.get("token"), session.get("userid"))
+
+
+def _counter(request) -> CallCounter:
+    return CallCounter()
+
+
+def includeme(config):
+    config.include("pyramid_services")
+    settings = config.registry["scm.settings"]
+    workers = settings.backend_workers
+    # One pooled HTTP session per backend per process (connections are reused across pages).
+    pools = {"cloudauth": pooled_session(workers)}
+    if settings.accountant:
+        pools["accountant"] = pooled_session(workers)
+    for cc in settings.controllers:
+        pools[f"cc{cc.id}"] = pooled_session(workers)
+    config.registry["scm.portal.http"] = pools
+    config.registry["scm.portal.pool"] = ThreadPoolExecutor(
+        max_workers=workers, thread_name_prefix="portal-backend"
+    )
+    config.add_request_method(_credentials, "credentials", reify=True)
+    config.add_request_method(_counter, "backend_calls", reify=True)
+
+    def cloudauth_factory(context, request):
+        http = BackendHTTP(
+            settings.cloudauth,
+            pools["cloudauth"],
+            request.credentials,
+            request.backend_calls,
+            "message",
+        )
+        return CloudAuthClient(http, request.credentials.userid)
+
+    def controllers_factory(context, request):
+        clients = [
+            ControllerClient(
+                cc,
+                BackendHTTP(
+                    cc.backend,
+                    pools[f"cc{cc.id}"],
+                    request.credentials,
+                    request.backend_calls,
+                    "msg",
+                ),
+            )
+            for cc in settings.controllers
+        ]
+        return Controllers(clients, request.registry["scm.portal.pool"])
+
+    def accountant_factory(context, request):
+        if settings.accountant is None:
+            return None
+        return AccountantClient(
+            BackendHTTP(
+                settings.accountant,
+                pools["accountant"],
+                request.credentials,
+                request.backend_calls,
+                "msg",
+            )
+        )
+
+    config.register_service_factory(cloudauth_factory, ICloudAuth)
+    config.register_service_factory(controllers_factory, IControllers)
+    config.register_service_factory(accountant_factory, IAccountant)

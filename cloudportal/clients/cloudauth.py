@@ -1,0 +1,89 @@
+"""Cloud Auth, as the portal uses it: logins, the signed-in user's identity, profile, password,
+API key, managed users. Form fields in, envelope ``data`` out (shared/API.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zope.interface import Interface
+
+from cloudportal.clients.http import BackendHTTP
+
+
+class ICloudAuth(Interface):
+    """Marker for the per-request Cloud Auth client service."""
+
+
+@dataclass(frozen=True)
+class LoginAnswer:
+    token: str
+    userid: str
+    email: str
+    default_password: bool
+    expires_at_utc: str
+
+
+class CloudAuthClient:
+    def __init__(self, http: BackendHTTP, userid: str | None):
+        self.http, self.userid = http, userid
+
+    # -- no token ------------------------------------------------------------------------
+    def login(self, login: str, password: str, client_address: str | None) -> LoginAnswer:
+        """``client_address``: the browser's address, which Cloud Auth's rate limits and audit
+        use when the portal is in ``login_allowed.hosts`` (the portal is the TCP peer)."""
+        form = {"password": password, ("email" if "@" in login else "username"): login}
+        if client_address:
+            form["client_address"] = client_address
+        body = self.http.call("POST", "/auth/login", data=form, auth=False)
+        data = body.get("data") or {}
+        return LoginAnswer(
+            token=body["authentication_token"],
+            userid=data["userid"],
+            email=data.get("email", login),
+            default_password=bool(data.get("default_password")),
+            expires_at_utc=body.get("expires_at_utc", ""),
+        )
+
+    def verify(self, token: str, userid: str) -> dict:
+        """The identity a token stands for: user, roles, permissions."""
+        return self.http.call(
+            "GET", "/auth/verify_token", params={"auth_token": token, "userid": userid}, auth=False
+        )["data"]
+
+    def revoke(self, token: str) -> None:
+        self.http.call("POST", "/auth/revoke_token", data={"auth_token": token}, auth=False)
+
+    # -- the signed-in user's token ------------------------------------------------------
+    def user(self, userid: str) -> dict:
+        return self.http.call("GET", f"/user/view/{userid}")["data"]
+
+    def update_user(self, userid: str, **changes) -> dict:
+        return self.http.call("POST", f"/user/update/{userid}", data=changes)["data"]
+
+    def set_password(self, userid: str, password: str, current: str | None = None) -> dict:
+        form = {"password": password}
+        if current is not None:
+            form["current_password"] = current
+        return self.http.call("POST", f"/user/set_password/{userid}", data=form)["data"]
+
+    def managed_users(self, owner_userid: str) -> list[dict]:
+        data = self.http.call(
+            "GET",
+            "/user/list",
+            params={"owner_userid": owner_userid, "show_inactive": "true", "limit": "10000"},
+        )["data"]
+        return data.get("users", [])
+
+    def create_user(self, email: str, name: str, password: str) -> dict:
+        form = {"email": email, "name": name, "password": password}
+        form["registration_source"] = "portal"
+        return self.http.call("POST", "/user/create", data=form)["data"]
+
+    def api_key(self, userid: str) -> str:
+        return self.http.call("GET", f"/api_key/view/{userid}")["data"].get("api_key") or ""
+
+    def create_api_key(self, userid: str) -> dict:
+        return self.http.call("POST", f"/api_key/create/{userid}")["data"]
+
+    def delete_api_key(self, userid: str) -> None:
+        self.http.call("POST", f"/api_key/delete/{userid}")

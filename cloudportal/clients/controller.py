@@ -1,0 +1,168 @@
+"""One cloud controller (``cloudcon.<id>``), as the portal uses it. JSON bodies in, the
+envelope's ``data`` out (shared/API.md). Every id that goes into a URL was checked by the view
+(``common.params``) or came from the controller itself."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from zope.interface import Interface
+
+from cloudportal.clients.http import BackendHTTP
+from cloudportal.errors import BackendError, BackendUnavailable, SessionEnded
+from cloudportal.settings import CloudController
+
+
+class IControllers(Interface):
+    """Marker for the per-request service holding a client per configured controller."""
+
+
+class ControllerClient:
+    def __init__(self, config: CloudController, http: BackendHTTP):
+        self.config, self.http = config, http
+
+    @property
+    def id(self) -> int:
+        return self.config.id
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    def _get(self, path: str, **params) -> Any:
+        return self.http.call("GET", path, params=params or None)["data"]
+
+    # -- server-instances ----------------------------------------------------------------
+    def instances(self) -> list[dict]:
+        return self._get("/server-instance")
+
+    def instance(self, instance_id: str) -> dict:
+        return self._get(f"/server-instance/{instance_id}")
+
+    def create_instance(self, flavor: str, image: str) -> dict:
+        body = {"server-flavor": flavor, "server-image": image}
+        return self.http.call("POST", "/server-instance", json=body)["data"]
+
+    def power(self, instance_id: str, action: str) -> dict:
+        return self.http.call("PUT", f"/server-instance/{instance_id}", json={"power": action})[
+            "data"
+        ]
+
+    def set_instance_users(self, instance_id: str, grants: list[dict]) -> dict:
+        return self.http.call("PUT", f"/server-instance/{instance_id}", json={"users": grants})[
+            "data"
+        ]
+
+    def delete_instance(self, instance_id: str) -> dict:
+        return self.http.call("DELETE", f"/server-instance/{instance_id}")["data"]
+
+    def flavors(self) -> list[dict]:
+        return self._get("/server-flavor")
+
+    def images(self) -> list[dict]:
+        return self._get("/server-image")
+
+    # -- system accounts, keys, groups, $HOME --------------------------------------------
+    def system_users(self) -> list[dict]:
+        """Every system account the caller sees: their own and their managed users'."""
+        return self._get("/user")
+
+    def create_system_user(self, system_name: str) -> dict:
+        return self.http.call("POST", "/user", json={"system-name": system_name})["data"]
+
+    def set_ssh_keys(self, user_id: str, keys: list[str]) -> dict:
+        return self.http.call("PUT", f"/user/{user_id}", json={"ssh-public-keys": keys})["data"]
+
+    def volumes(self, cloudauth_id: str) -> list[dict]:
+        return self._get("/storage-volume", **{"cloudauth-id": cloudauth_id})
+
+    def create_volume(self, user_id: str) -> dict:
+        return self.http.call("POST", "/storage-volume", json={"user-id": user_id})["data"]
+
+    def groups(self) -> list[dict]:
+        return self._get("/group")
+
+    def create_group(self, name: str, members: list[str]) -> dict:
+        body = {"group-name": name, "group-members": members}
+        return self.http.call("POST", "/group", json=body)["data"]
+
+    def set_group_members(self, group_id: str, members: list[str]) -> dict:
+        return self.http.call("PUT", f"/group/{group_id}", json={"group-members": members})["data"]
+
+    def delete_group(self, group_id: str) -> None:
+        self.http.call("DELETE", f"/group/{group_id}")
+
+
+@dataclass
+class Outcome:
+    """One controller's part of a page: its value, or why it is missing."""
+
+    controller: ControllerClient
+    value: Any = None
+    error: str | None = None  # shown in the controller's banner
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class Controllers:
+    """The configured controllers, called independently: one that is down or slow costs only
+    its own part of the page."""
+
+    def __init__(self, clients: list[ControllerClient], pool: ThreadPoolExecutor):
+        self.clients, self.pool = clients, pool
+
+    def get(self, cc_id: int) -> ControllerClient | None:
+        return next((c for c in self.clients if c.id == cc_id), None)
+
+    def each(self, work: Callable[[ControllerClient], Any]) -> list[Outcome]:
+        """``work(client)`` on every controller at once; a controller's failure becomes its
+        banner. A token refused anywhere still ends the session (raised after all return)."""
+
+        def run(client):
+            try:
+                return Outcome(client, work(client))
+            except SessionEnded:
+                raise
+            except BackendUnavailable as exc:
+                return Outcome(client, error=f"{client.name} is unreachable: {exc.reason}.")
+            except BackendError as exc:
+                return Outcome(client, error=f"{client.name} refused: {exc.message}")
+
+        if len(self.clients) == 1:
+            return [run(self.clients[0])]
+        futures = [self.pool.submit(run, c) for c in self.clients]
+        return [f.result() for f in futures]
+
+    def gather(self, calls: dict[str, Callable[[ControllerClient], Any]]) -> list[Outcome]:
+        """Several independent reads from every controller, all at once (a page's time is
+        its slowest call, not their sum); each outcome's value is a dict by call name."""
+        jobs = [(c, name, fn) for c in self.clients for name, fn in calls.items()]
+
+        def run(job):
+            client, name, fn = job
+            try:
+                return client, name, fn(client), None
+            except SessionEnded:
+                raise
+            except BackendUnavailable as exc:
+                return client, name, None, f"{client.name} is unreachable: {exc.reason}."
+            except BackendError as exc:
+                return client, name, None, f"{client.name} refused: {exc.message}"
+
+        if len(jobs) == 1:
+            results = [run(jobs[0])]
+        else:
+            results = [f.result() for f in [self.pool.submit(run, j) for j in jobs]]
+        outcomes = {c.id: Outcome(c, {}) for c in self.clients}
+        for client, name, value, error in results:
+            outcome = outcomes[client.id]
+            if error and outcome.error is None:
+                outcome.error, outcome.value = error, None
+            elif outcome.error is None:
+                outcome.value[name] = value
+        return [outcomes[c.id] for c in self.clients]

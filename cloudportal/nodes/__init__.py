@@ -1,0 +1,6 @@
+"""My Login Nodes (seed 1.8's main screen): server-instances per controller, create, power,
+delete, per-node ACLs, deleted instances, live status."""
+
+
+def includeme(config):
+    config.scan(".views")

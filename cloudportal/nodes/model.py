@@ -1,0 +1,188 @@
+"""The login-nodes page's view of a controller's answers: each node with its flavor and image
+by name, what the signed-in user may do to it, and who may be granted access. Built from one
+listing per kind (instances, flavors, images, system accounts), whatever the number of nodes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Statuses on the way to another: the page polls these (portal.js) until they settle.
+TRANSITIONAL = frozenset(
+    {"BUILD", "BOOT", "CONFIGURING", "STOPPING", "STARTING", "REBOOTING", "DELETING"}
+)
+FAILED = frozenset({"ERROR", "FAILED"})
+STATUS_LABELS = {
+    "BUILD": "Building",
+    "BOOT": "Booting",
+    "CONFIGURING": "Configuring",
+    "ACTIVE": "Running",
+    "STOPPING": "Powering off",
+    "STOPPED": "Off (disk kept)",
+    "STARTING": "Powering on",
+    "REBOOTING": "Rebooting",
+    "DELETING": "Deleting",
+    "DELETED": "Deleted",
+    "ERROR": "Error",
+    "FAILED": "Failed (no public IP)",
+}
+
+
+@dataclass
+class Grant:
+    user_id: str
+    power: bool
+    delete: bool
+
+
+@dataclass
+class Candidate:
+    """A system account the node's ACL may name: the owner's managed users on this controller."""
+
+    user_id: str
+    system_name: str
+    cloudauth_id: str
+    email: str
+
+
+@dataclass
+class Node:
+    id: str
+    hostname: str
+    created: str
+    status: str
+    reason: str
+    public_ip: str
+    private_ip: str
+    flavor: dict
+    image: dict
+    owner_id: str
+    owner_label: str
+    mine: bool
+    can_manage: bool
+    can_power: bool
+    can_delete: bool
+    power: str
+    deleted: str = ""
+    grants: dict[str, Grant] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def busy(self) -> bool:
+        return self.status in TRANSITIONAL
+
+    @property
+    def failed(self) -> bool:
+        return self.status in FAILED
+
+    @property
+    def can_power_on(self) -> bool:
+        return self.can_power and self.status == "STOPPED"
+
+    @property
+    def can_power_off(self) -> bool:
+        # Always possible from ERROR/FAILED: a stuck node can be stopped (portal-ux.md §3).
+        return self.can_power and self.power != "off" and self.status not in ("DELETING", "DELETED")
+
+    @property
+    def can_reboot(self) -> bool:
+        return self.can_power and self.status == "ACTIVE"
+
+
+def flavor_text(flavor: dict) -> str:
+    if not flavor:
+        return ""
+    text = (
+        f"{flavor.get('name', '')} - CPUs: {flavor.get('vcpu', '?')}"
+        f" Memory: {flavor.get('memory', '?')}MB"
+    )
+    if flavor.get("gpu"):
+        text += " GPU"
+    return text
+
+
+def status_json(node: Node) -> dict:
+    return {
+        "id": node.id,
+        "status": node.status,
+        "label": node.label,
+        "reason": node.reason,
+        "public_ip": node.public_ip,
+        "private_ip": node.private_ip,
+        "busy": node.busy,
+    }
+
+
+class ControllerView:
+    """One controller's part of the page, for one signed-in user."""
+
+    def __init__(
+        self, data: dict, me: str, emails: dict[str, str], managed: set[str], superuser: bool
+    ):
+        self.me, self.emails, self.managed, self.superuser = me, emails, managed, superuser
+        self.flavors = {f["id"]: f for f in data.get("flavors") or []}
+        self.images = {i["id"]: i for i in data.get("images") or []}
+        users = data.get("users") or []
+        self.my_account = next((u for u in users if u.get("cloudauth-id") == me), None)
+        self.accounts = {u["user-id"]: u for u in users}
+        self.instances = data.get("instances") or []
+
+    def manages(self, owner_id: str) -> bool:
+        return self.superuser or owner_id == self.me or owner_id in self.managed
+
+    def node(self, raw: dict) -> Node:
+        owner = raw.get("cloudauth-id", "")
+        manage = self.manages(owner)
+        my_uid = self.my_account["user-id"] if self.my_account else None
+        grants = {
+            g["user-id"]: Grant(g["user-id"], bool(g.get("power")), bool(g.get("delete")))
+            for g in raw.get("user-permissions", [])
+        }
+        mine = grants.get(my_uid) if my_uid else None
+        return Node(
+            id=raw["id"],
+            hostname=raw.get("hostname", ""),
+            created=(raw.get("creation-date") or "")[:10],
+            status=raw.get("status", ""),
+            reason=raw.get("status-reason", ""),
+            public_ip=raw.get("public-ip", ""),
+            private_ip=raw.get("private-ip", ""),
+            flavor=self.flavors.get(
+                raw.get("server-flavor"), {"name": raw.get("server-flavor", "")}
+            ),
+            image=self.images.get(raw.get("server-image"), {"name": raw.get("server-image", "")}),
+            owner_id=owner,
+            owner_label="you" if owner == self.me else self.emails.get(owner, owner),
+            mine=owner == self.me,
+            can_manage=manage,
+            can_power=manage or bool(mine and mine.power),
+            can_delete=manage or bool(mine and mine.delete),
+            power=raw.get("power", ""),
+            deleted=(raw.get("deletion-date") or "")[:16].replace("T", " "),
+            grants=grants,
+        )
+
+    def nodes(self, deleted: bool = False) -> list[Node]:
+        chosen = [i for i in self.instances if (i.get("status") == "DELETED") == deleted]
+        return [self.node(raw) for raw in chosen]
+
+    def candidates(self, node: Node) -> list[Candidate]:
+        """Who the node's ACL may name: the system accounts of the owner's domain on this
+        controller (the caller sees exactly their own and their managed users'), less the
+        node's owner."""
+        out = []
+        for account in self.accounts.values():
+            cid = account.get("cloudauth-id", "")
+            if cid == node.owner_id or not self.manages(cid):
+                continue
+            out.append(
+                Candidate(
+                    account["user-id"],
+                    account.get("system-name", ""),
+                    cid,
+                    self.emails.get(cid, cid),
+                )
+            )
+        return sorted(out, key=lambda c: c.system_name)

@@ -1,0 +1,14 @@
+<%inherit file="/layout.mako"/>
+<%namespace name="f" file="/forms.mako"/>
+<%def name="title()">Delete ${node.hostname or node.id}</%def>
+<h1>Delete ${node.hostname or node.id}?</h1>
+<div class="alert alert-danger" role="alert">
+  Deleting removes the login node on ${controller.name} and its disk. This cannot be undone.
+  (To stop paying server-hours but keep the disk, power it off instead.)
+</div>
+<p>Server Instance Id: ${node.id} · Status: ${node.label}</p>
+<form method="post" action="${request.route_path('nodes.delete', cc=controller.id, instance=node.id)}">
+  ${f.csrf()}
+  <button type="submit" class="btn btn-danger">Delete ${node.hostname or node.id}</button>
+  <a class="btn btn-link" href="${request.route_path('nodes')}">Cancel</a>
+</form>

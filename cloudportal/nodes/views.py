@@ -1,0 +1,231 @@
+"""My Login Nodes: the list per controller, create, power, delete (with a confirmation), ACLs,
+deleted instances, and the JSON status portal.js polls while a node is on its way."""
+
+from __future__ import annotations
+
+import uuid
+
+from pyramid.httpexceptions import HTTPFound
+from pyramid.view import view_config
+
+from cloudportal.clients.cloudauth import ICloudAuth
+from cloudportal.clients.controller import IControllers
+from cloudportal.errors import BackendError
+from cloudportal.forms import Form
+from cloudportal.nodes.model import ControllerView, flavor_text, status_json
+from common.errors import NotFound
+from common.params import path_int, path_uuid
+
+PAGE_CALLS = {
+    "instances": lambda c: c.instances(),
+    "flavors": lambda c: c.flavors(),
+    "images": lambda c: c.images(),
+    "users": lambda c: c.system_users(),
+}
+POWER_ACTIONS = {"on": "Power on", "off": "Power off", "reboot": "Reboot"}
+
+
+def controller_of(request):
+    cc_id = path_int(request, "cc", "cloud controller")
+    client = request.find_service(IControllers).get(cc_id)
+    if client is None:
+        raise NotFound(f"no cloud controller {cc_id}")
+    return client
+
+
+def instance_id(request) -> str:
+    return uuid.UUID(path_uuid(request, "instance", "login node")).hex
+
+
+def directory(request) -> tuple[dict[str, str], set[str]]:
+    """(email by Cloud Auth id, ids of my managed users): one Cloud Auth call, for account
+    owners only (other users manage nobody)."""
+    me = request.identity
+    emails = {me.userid: me.email}
+    if not me.is_account_owner:
+        return emails, set()
+    users = request.find_service(ICloudAuth).managed_users(me.userid)
+    emails.update({u["id"]: u.get("email", "") for u in users})
+    return emails, {u["id"] for u in users}
+
+
+def views_of(request, outcomes) -> list:
+    me = request.identity
+    emails, managed = directory(request)
+    for outcome in outcomes:
+        outcome.view = (
+            ControllerView(outcome.value, me.userid, emails, managed, me.is_superuser)
+            if outcome.ok
+            else None
+        )
+    return outcomes
+
+
+def one_view(request, client, calls=PAGE_CALLS) -> ControllerView:
+    """One controller's view (the action pages); its refusal or absence is the page's error."""
+    data = {name: fn(client) for name, fn in calls.items()}
+    me = request.identity
+    emails, managed = directory(request)
+    return ControllerView(data, me.userid, emails, managed, me.is_superuser)
+
+
+@view_config(route_name="nodes", renderer="nodes/list.mako", permission="portal")
+def list_nodes(request):
+    outcomes = views_of(request, request.find_service(IControllers).gather(PAGE_CALLS))
+    return {"outcomes": outcomes, "flavor_text": flavor_text}
+
+
+@view_config(route_name="nodes.deleted", renderer="nodes/deleted.mako", permission="portal")
+def deleted_nodes(request):
+    client = controller_of(request)
+    view = one_view(request, client)
+    return {"controller": client, "nodes": view.nodes(deleted=True), "flavor_text": flavor_text}
+
+
+@view_config(route_name="nodes.status", renderer="json", permission="portal", request_method="GET")
+def node_status(request):
+    client = controller_of(request)
+    raw = client.instance(instance_id(request))
+    view = ControllerView({}, request.identity.userid, {}, set(), request.identity.is_superuser)
+    return status_json(view.node(raw))
+
+
+def _create_context(request, client, form):
+    view = one_view(request, client, {k: PAGE_CALLS[k] for k in ("flavors", "images", "users")})
+    settings = request.registry["scm.settings"]
+    volumes = []
+    if settings.storage_mgmt and view.my_account:
+        volumes = client.volumes(request.identity.userid)
+    missing = []
+    if view.my_account is None:
+        missing.append("system_account")
+    elif settings.storage_mgmt and not any(v.get("status", "active") == "active" for v in volumes):
+        missing.append("home")
+    return {
+        "controller": client,
+        "form": form,
+        "flavors": list(view.flavors.values()),
+        "images": [i for i in view.images.values() if i.get("active", True)],
+        "missing": missing,
+        "flavor_text": flavor_text,
+    }
+
+
+@view_config(
+    route_name="nodes.create",
+    request_method="GET",
+    renderer="nodes/create.mako",
+    permission="portal",
+)
+def create_page(request):
+    client = controller_of(request)
+    return _create_context(request, client, Form(request, ("flavor", "image")))
+
+
+@view_config(
+    route_name="nodes.create",
+    request_method="POST",
+    renderer="nodes/create.mako",
+    permission="portal",
+)
+def create_node(request):
+    client = controller_of(request)
+    form = Form(request, ("flavor", "image"))
+    form.require("flavor", "image")
+    context = _create_context(request, client, form)
+    # Only choices the APIs offered (the controller checks again).
+    if form["flavor"] and form["flavor"] not in {f["id"] for f in context["flavors"]}:
+        form.error("flavor", "Choose one of the listed VM types.")
+    if form["image"] and form["image"] not in {i["id"] for i in context["images"]}:
+        form.error("image", "Choose one of the listed images.")
+    if form.ok:
+        try:
+            created = client.create_instance(form["flavor"], form["image"])
+        except BackendError as exc:
+            form.refused(exc)  # a flavor over the cap, no free GPU, no system account...
+        else:
+            request.session.flash(
+                f"Login node {created.get('hostname') or created['id']} is being created on "
+                f"{client.name}; its status updates on this page."
+            )
+            return HTTPFound(request.route_url("nodes", _anchor=f"cc-{client.id}"))
+    request.response.status = 400
+    return context
+
+
+@view_config(route_name="nodes.power", request_method="POST", permission="portal")
+def power(request):
+    client = controller_of(request)
+    node_id = instance_id(request)
+    action = request.POST.get("action", "")
+    if action not in POWER_ACTIONS:
+        request.session.flash("Choose power on, power off or reboot.", "error")
+    else:
+        try:
+            node = client.power(node_id, action)
+        except BackendError as exc:
+            if exc.status == 404:
+                raise NotFound("no such login node") from None
+            request.session.flash(f"{POWER_ACTIONS[action]} refused: {exc.message}", "error")
+        else:
+            request.session.flash(
+                f"{POWER_ACTIONS[action]}: {node.get('hostname', node_id)} is now {node['status']}."
+            )
+    return HTTPFound(request.route_url("nodes", _anchor=f"node-{node_id}"))
+
+
+@view_config(
+    route_name="nodes.delete",
+    request_method="GET",
+    renderer="nodes/delete.mako",
+    permission="portal",
+)
+def delete_confirm(request):
+    client = controller_of(request)
+    raw = client.instance(instance_id(request))
+    view = ControllerView({}, request.identity.userid, {}, set(), request.identity.is_superuser)
+    return {"controller": client, "node": view.node(raw)}
+
+
+@view_config(route_name="nodes.delete", request_method="POST", permission="portal")
+def delete_node(request):
+    client = controller_of(request)
+    node_id = instance_id(request)
+    try:
+        node = client.delete_instance(node_id)
+    except BackendError as exc:
+        if exc.status == 404:
+            raise NotFound("no such login node") from None
+        request.session.flash(f"Delete refused: {exc.message}", "error")
+    else:
+        request.session.flash(f"{node.get('hostname', node_id)} is being deleted.")
+    return HTTPFound(request.route_url("nodes", _anchor=f"cc-{client.id}"))
+
+
+@view_config(route_name="nodes.acl", request_method="POST", permission="portal")
+def save_acl(request):
+    client = controller_of(request)
+    node_id = instance_id(request)
+    view = one_view(request, client, {"users": PAGE_CALLS["users"]})
+    node = view.node(client.instance(node_id))
+    if not node.can_manage:
+        raise NotFound("no such login node")
+    allowed = {c.user_id for c in view.candidates(node)}
+    chosen = {name: set(request.POST.getall(name)) for name in ("login", "power", "delete")}
+    named = set().union(*chosen.values())
+    if not named <= allowed:
+        # Only the owner's own users may be named: ids from another domain are refused here,
+        # whatever the form says.
+        request.session.flash("Those users cannot be given access to this node.", "error")
+        return HTTPFound(request.route_url("nodes", _anchor=f"node-{node_id}"))
+    grants = [
+        {"user-id": uid, "power": uid in chosen["power"], "delete": uid in chosen["delete"]}
+        for uid in sorted(named)
+    ]
+    try:
+        client.set_instance_users(node_id, grants)
+    except BackendError as exc:
+        request.session.flash(f"Permissions not saved: {exc.message}", "error")
+    else:
+        request.session.flash(f"Permissions of {node.hostname or node_id} saved.")
+    return HTTPFound(request.route_url("nodes", _anchor=f"node-{node_id}"))

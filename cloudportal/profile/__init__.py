@@ -1,0 +1,5 @@
+"""profile"""
+
+
+def includeme(config):
+    config.scan(".views")

@@ -1,0 +1,41 @@
+"""Every portal route in one place (dotted names per feature)."""
+
+
+def includeme(config):
+    add = config.add_route
+    add("home", "/")
+    add("site_logo", "/site-logo")
+
+    add("login", "/login")
+    add("logout", "/logout")
+    add("password_change", "/password")
+
+    add("profile", "/profile")
+    add("profile.details", "/profile/details")
+    add("profile.password", "/profile/password")
+    add("profile.api_key", "/profile/api-key")
+
+    add("nodes", "/nodes")
+    add("nodes.create", "/nodes/{cc}/create")
+    add("nodes.deleted", "/nodes/{cc}/deleted")
+    add("nodes.power", "/nodes/{cc}/{instance}/power")
+    add("nodes.delete", "/nodes/{cc}/{instance}/delete")
+    add("nodes.acl", "/nodes/{cc}/{instance}/acl")
+    add("nodes.status", "/nodes/{cc}/{instance}/status")
+
+    add("accounts", "/accounts")
+    add("accounts.system_account", "/accounts/{cc}/system-account")
+    add("accounts.home", "/accounts/{cc}/home")
+    add("accounts.key_add", "/accounts/{cc}/keys")
+    add("accounts.key_remove", "/accounts/{cc}/keys/remove")
+    add("accounts.group_create", "/accounts/{cc}/groups")
+    add("accounts.group_members", "/accounts/{cc}/groups/{group}/members")
+    add("accounts.group_delete", "/accounts/{cc}/groups/{group}/delete")
+
+    add("users", "/users")
+    add("users.item", "/users/{user}")
+    add("users.active", "/users/{user}/active")
+    add("users.password", "/users/{user}/password")
+
+    add("help", "/help")
+    add("faq", "/faq")

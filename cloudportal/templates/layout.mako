@@ -1,0 +1,73 @@
+## The page frame: top bar, sidebar (seed 1.8's screen), messages. Every page inherits it.
+## A site overrides any template by putting a file of the same name in site.templates.
+<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>${self.title()} · ${site.title}</title>
+  <link rel="stylesheet" href="${bootstrap('css/bootstrap.min.css')}">
+  <link rel="stylesheet" href="${request.static_path('cloudportal:static/portal.css')}">
+  <script src="${request.static_path('cloudportal:static/portal.js')}" defer></script>
+</head>
+<body>
+<a class="sr-only sr-only-focusable" href="#main">Skip to content</a>
+<header class="navbar navbar-dark bg-dark portal-topbar">
+  <a class="navbar-brand" href="${request.route_path('home')}">
+    % if site.logo:
+    <img src="${request.route_path('site_logo')}" alt="" class="portal-logo">
+    % endif
+    ${site.title}
+  </a>
+  % if me:
+  <div class="portal-user">
+    <span class="text-light mr-2">${me.email}</span>
+    <form method="post" action="${request.route_path('logout')}" class="d-inline">
+      <input type="hidden" name="csrf_token" value="${csrf_token}">
+      <button type="submit" class="btn btn-outline-light btn-sm">Log out</button>
+    </form>
+  </div>
+  % endif
+</header>
+<div class="container-fluid">
+  <div class="row">
+    % if me and not me.must_change_password:
+    <nav class="col-md-3 col-lg-2 portal-sidebar" aria-label="Portal menu">
+      <h2 class="portal-menu-heading">Account Menu</h2>
+      <ul class="nav flex-column">
+        <li class="nav-item"><a class="nav-link" href="${request.route_path('accounts')}">Manage My Accounts &amp; Groups</a></li>
+        <li class="nav-item"><a class="nav-link" href="${request.route_path('nodes')}">Manage My Login Nodes</a></li>
+        % if me.is_account_owner:
+        <li class="nav-item"><a class="nav-link" href="${request.route_path('users')}">Manage My Users</a></li>
+        % endif
+        <li class="nav-item"><a class="nav-link" href="${request.route_path('profile')}">My Profile</a></li>
+      </ul>
+      <h2 class="portal-menu-heading">Portal Help</h2>
+      <ul class="nav flex-column">
+        <li class="nav-item"><a class="nav-link" href="${request.route_path('help')}">Help</a></li>
+        <li class="nav-item"><a class="nav-link" href="${request.route_path('faq')}">Frequently Asked Questions</a></li>
+      </ul>
+      % if site.sidebar_lower:
+      <div class="portal-sidebar-lower">
+        ## site.sidebar_lower is HTML written by the site's operator in cloudportal.ini (seed
+        ## 1.8.10), never by a user: the one place the portal renders unescaped text.
+        ${site.sidebar_lower | n}
+      </div>
+      % endif
+    </nav>
+    <main id="main" class="col-md-9 col-lg-10 portal-main">
+    % else:
+    <main id="main" class="col-12 portal-main portal-narrow">
+    % endif
+      % for queue, css in (('error', 'danger'), ('info', 'info'), ('', 'success')):
+      % for message in request.session.pop_flash(queue):
+      <div class="alert alert-${css}" role="${'alert' if queue == 'error' else 'status'}">${message}</div>
+      % endfor
+      % endfor
+      ${next.body()}
+    </main>
+  </div>
+</div>
+</body>
+</html>
+<%def name="title()">${site.title}</%def>

@@ -1,0 +1,5 @@
+"""users"""
+
+
+def includeme(config):
+    config.scan(".views")

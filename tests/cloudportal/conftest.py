@@ -1,0 +1,256 @@
+"""Portal tests: the real portal app (``main()``) driven by WebTest, talking over real HTTP to a
+live Cloud Auth, a live cloud controller (with its worker as a thread, as the demo runs it) and
+the OpenStack simulator as a real process. A second controller is configured but stopped
+(nothing listens on its port), so every page shows how one controller down looks.
+
+Peers are started once per session; each test makes its own users, so tests do not share
+state through them."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+
+import pytest
+import webtest
+from waitress.server import create_server
+
+from cloudcontroller import main as controller_main
+from cloudcontroller.instances.worker import run_worker
+from cloudportal import main as portal_main
+from common.migrations import upgrade
+from openstack_simulator.testing import SimulatorProcess
+from tests import live
+from tests.cloudcontroller.accounts.helpers import make_root
+from tests.conftest import database_url, drop_database
+
+PASSWORD = "long enough pw"
+
+
+@pytest.fixture(scope="session")
+def peer_cache():
+    return live.shared_cache()
+
+
+@pytest.fixture(scope="session")
+def cloudauth(tmp_path_factory, peer_cache):
+    peer = live.LiveCloudAuth(
+        f"sqlite:///{tmp_path_factory.mktemp('portal-auth')}/cloudauth.sqlite", peer_cache
+    )
+    yield peer
+    peer.close()
+
+
+@pytest.fixture(scope="session")
+def simulator(tmp_path_factory):
+    with SimulatorProcess(tmp_path_factory.mktemp("portal-sim") / "state.sqlite") as sim:
+        yield sim
+
+
+@dataclass
+class LiveController:
+    url: str
+    port: int
+    app: object
+    home_root: str
+
+    @property
+    def endpoint(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+
+@pytest.fixture(scope="session")
+def controller(tmp_path_factory, cloudauth, simulator, peer_cache):
+    """Cloud controller 1 over HTTP: local UNIX users on a temporary root, $HOME volumes made
+    by the mkdir driver, its worker as a thread."""
+    base = tmp_path_factory.mktemp("portal-cc")
+    db_url = database_url(f"portalcc{uuid.uuid4().hex[:6]}", tmp_path_factory)
+    _, key, secret = cloudauth.service_account("cloudcontroller_admin")
+    response = cloudauth.http.post(
+        cloudauth.url + "/cloud_controller/create",
+        data={"id": "1", "name": "cc1"},
+        headers=cloudauth.admin.headers,
+        timeout=10,
+    )
+    assert response.status_code in (200, 201, 409), response.text
+    home = base / "home"
+    home.mkdir()
+    settings = {
+        "sqlalchemy.url": db_url,
+        "cloud_controller_id": "1",
+        "cloudauth.url": cloudauth.url,
+        "cloudauth.api_key": key,
+        "cloudauth.api_secret": secret,
+        "openstack.auth_url": simulator.url + "/identity/v3",
+        "openstack.username": "admin",
+        "openstack.password": "admin-password",
+        "openstack.project_name": "scm",
+        "openstack.verify": "false",
+        "openstack.private_network_name": "scm-private",
+        "openstack.floating_ip_pool_name": "public",
+        "virtualization.ready_check": "none",
+        "virtualization.configure_vms": "false",
+        "virtualization.flavor_caps": '{"1": 1}',
+        "worker.interval": "0.05",
+        "worker.lease": "60",
+        "users.driver": "local",
+        "users.root": str(make_root(base)),
+        "storage.driver": "mkdir",
+        "storage.mkdir.root": str(home),
+    }
+    app = controller_main({}, **settings)
+    upgrade("cloudcontroller", app.registry["scm.db_engine"])
+    app.registry["scm.cache"] = peer_cache
+    server = create_server(
+        app, host="127.0.0.1", port=0, threads=8, connection_limit=100_000, channel_timeout=30
+    )
+    thread = threading.Thread(target=_quiet(server.run), daemon=True)
+    thread.start()
+    stop = threading.Event()
+    threading.Thread(
+        target=run_worker, args=(app.registry, stop, "portal-test-worker"), daemon=True
+    ).start()
+    port = server.effective_port
+    yield LiveController(f"http://127.0.0.1:{port}", port, app, str(home))
+    stop.set()
+    server.close()
+    app.registry["scm.db_engine"].dispose()
+    drop_database(db_url)
+
+
+def _quiet(run):
+    def serve():
+        with contextlib.suppress(OSError):
+            run()
+
+    return serve
+
+
+@pytest.fixture(scope="session")
+def stopped_port():
+    """A port nothing listens on: controller 2, which is down."""
+    return live.free_port()
+
+
+def portal_settings(portal_db_url, cloudauth, controller, stopped_port, **overrides) -> dict:
+    settings = {
+        "sqlalchemy.url": portal_db_url,
+        "cloudauth.url": cloudauth.url,
+        "backend.connect_timeout": "1",
+        "backend.timeout": "15",
+        "cloudcon.1.name": "Penguin West",
+        "cloudcon.1.description": "West coast",
+        "cloudcon.1.api_endpoint": controller.endpoint,
+        "cloudcon.1.api_ssl": "false",
+        "cloudcon.2.name": "Penguin East",
+        "cloudcon.2.api_endpoint": f"127.0.0.1:{stopped_port}",
+        "cloudcon.2.api_ssl": "false",
+        "scm.storage_mgmt": "true",
+        "scm.cc_storage_driver": "mkdir",
+        "scm.ssh_key_mgmt": "true",
+        "site.title": "Penguin SCM Resources",
+        "site.login_help_message": "Use your site account.",
+        "site.sidebar_lower": '<a href="https://docs.example.com/">Site docs</a>',
+        "session.url": f"memory://portal-{uuid.uuid4().hex}",
+        "session.cookie_secure": "false",
+    }
+    settings.update(overrides)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def portal_db_url(tmp_path_factory):
+    url = database_url("cloudportal", tmp_path_factory)
+    from common.db import make_engine
+
+    engine = make_engine({"sqlalchemy.url": url})
+    upgrade("cloudportal", engine)
+    engine.dispose()
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def make_portal(portal_db_url, cloudauth, controller, stopped_port):
+    def build(**overrides):
+        app = portal_main(
+            {}, **portal_settings(portal_db_url, cloudauth, controller, stopped_port, **overrides)
+        )
+        return webtest.TestApp(app, extra_environ={"REMOTE_ADDR": "127.0.0.1"})
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def portal_app(make_portal):
+    return make_portal()
+
+
+@pytest.fixture
+def portal(portal_app):
+    """A fresh browser (its own cookie jar) on the shared portal app."""
+    portal_app.reset()
+    return portal_app
+
+
+class Browser:
+    """A signed-in browser: WebTest with its own cookies, plus form helpers."""
+
+    def __init__(self, app: webtest.TestApp):
+        self.app = app
+
+    def csrf(self) -> str:
+        page = self.app.get("/profile")
+        return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+
+    def post(self, path: str, data=None, status="*", **kw):
+        fields = dict(data or {})
+        fields.setdefault("csrf_token", self.csrf())
+        return self.app.post(path, fields, status=status, **kw)
+
+    def get(self, path: str, status=None, **kw):
+        return self.app.get(path, status=status, **kw)
+
+
+def login(app: webtest.TestApp, email: str, password: str = PASSWORD):
+    page = app.get("/login")
+    form = page.forms[0]
+    form["login"] = email
+    form["password"] = password
+    return form.submit(status="*")
+
+
+@pytest.fixture
+def new_browser(make_portal, portal_app):
+    """``new_browser(who)``: a new browser signed in as ``who`` (a tests.live.Who)."""
+
+    def build(who, app=None) -> Browser:
+        app = webtest.TestApp((app or portal_app).app, extra_environ={"REMOTE_ADDR": "127.0.0.1"})
+        response = login(app, who.email)
+        assert response.status_int == 302, response.text
+        return Browser(app)
+
+    return build
+
+
+@pytest.fixture
+def owner(cloudauth):
+    return cloudauth.user(roles=["account_owner"])
+
+
+@pytest.fixture
+def wait_for():
+    def wait(read, done, timeout=30.0, what="condition"):
+        deadline = time.monotonic() + timeout
+        while True:
+            value = read()
+            if done(value):
+                return value
+            assert time.monotonic() < deadline, f"{what} never happened: {value}"
+            time.sleep(0.1)
+
+    return wait
