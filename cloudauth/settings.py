@@ -42,6 +42,7 @@ class AuthSettings:
     default_user_role: str | None
     login_max_failures_per_account: int
     login_max_failures_per_address: int
+    login_max_failing_addresses: int
     login_failure_window: float
     ldap: LdapSettings | None
 
@@ -69,6 +70,7 @@ class AuthSettings:
             default_user_role=role,
             login_max_failures_per_account=r.int("login.max_failures_per_account", 5, minimum=1),
             login_max_failures_per_address=r.int("login.max_failures_per_address", 20, minimum=1),
+            login_max_failing_addresses=r.int("login.max_failing_addresses", 10, minimum=1),
             login_failure_window=r.duration("login.failure_window", 900),
             ldap=_ldap(r) if r.words("ldap.hosts") else None,
         )
