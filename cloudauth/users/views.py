@@ -19,6 +19,7 @@ from cloudauth.users.services import (
 )
 from common.errors import BadRequest
 from common.params import Params
+from common.security import TOKEN_HEADER
 
 JSON = "scm_json"
 
@@ -123,9 +124,20 @@ def change_password(request):
         params.required("password", 1024),
         params.optional("current_password", 1024),
     )
-    forget_cached_identities(request.cache, user.id)
-    audit(request, "user.password_changed", actor=caller.id, subject=user.id)
-    return request.ok({"default_password": user.default_password}, "password changed")
+    # Every session opened with the old password ends; a self-service change keeps its own.
+    in_use = request.headers.get(TOKEN_HEADER, "").strip() if caller.id == user.id else None
+    revoked = request.token_service.revoke_all(user.id, keep=in_use or None)
+    audit(
+        request,
+        "user.password_changed",
+        actor=caller.id,
+        subject=user.id,
+        detail=f"{revoked} tokens revoked",
+    )
+    return request.ok(
+        {"default_password": user.default_password, "revoked_tokens": revoked},
+        "password changed",
+    )
 
 
 @view_config(
@@ -147,11 +159,23 @@ def api_key_create(request):
     user = get_user(request.db, request.matchdict["user_id"])
     caller.require("manage_api_key", user)
     key, secret = apikeys.generate(request.db, request.registry["scm.secret_box"], user)
-    audit(request, "api_key.created", actor=caller.id, subject=user.id)
+    revoked = _revoke_key_tokens(request, user)
+    audit(request, "api_key.created", actor=caller.id, subject=user.id, detail=_revoked(revoked))
     request.response.status = 201
     return request.ok(
-        {"userid": user.id, "api_key": key, "api_secret": secret}, "store the secret now"
+        {"userid": user.id, "api_key": key, "api_secret": secret, "revoked_tokens": revoked},
+        "store the secret now",
     )
+
+
+def _revoke_key_tokens(request, user) -> int:
+    """A user has one API key at a time, so every live token obtained with an API key (OAuth)
+    was obtained with the key that is going now (or one that went before it)."""
+    return request.token_service.revoke_all(user.id, source="oauth")
+
+
+def _revoked(count: int) -> str:
+    return f"{count} tokens obtained with the previous key revoked"
 
 
 @view_config(
@@ -168,8 +192,9 @@ def api_key_set(request):
         params.required("api_key", 128),
         params.required("api_secret", 256),
     )
-    audit(request, "api_key.set", actor=caller.id, subject=user.id)
-    return request.ok({"userid": user.id, "api_key": user.api_key})
+    revoked = _revoke_key_tokens(request, user)
+    audit(request, "api_key.set", actor=caller.id, subject=user.id, detail=_revoked(revoked))
+    return request.ok({"userid": user.id, "api_key": user.api_key, "revoked_tokens": revoked})
 
 
 @view_config(
@@ -180,5 +205,6 @@ def api_key_delete(request):
     user = get_user(request.db, request.matchdict["user_id"])
     caller.require("manage_api_key", user)
     apikeys.remove(request.db, user)
-    audit(request, "api_key.deleted", actor=caller.id, subject=user.id)
-    return request.ok({"userid": user.id, "api_key": ""})
+    revoked = _revoke_key_tokens(request, user)
+    audit(request, "api_key.deleted", actor=caller.id, subject=user.id, detail=_revoked(revoked))
+    return request.ok({"userid": user.id, "api_key": "", "revoked_tokens": revoked})
