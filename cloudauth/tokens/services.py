@@ -120,8 +120,8 @@ class TokenService:
         digest = token_hash(token)
         row = self.db.scalar(select(Token).where(Token.token_hash == digest))
         self.cache.delete(verify_cache_key(digest))
-        if row is None or row.revoked_at is not None:
-            return None
+        if row is None or row.revoked_at is not None or row.expires_at <= self.now:
+            return None  # nothing live was revoked: the caller must not claim otherwise
         row.revoked_at = self.now
         self.db.flush()
         return row.user_id

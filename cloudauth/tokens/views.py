@@ -13,7 +13,7 @@ from cloudauth.tokens.login import (
     password_login,
     sso_login,
 )
-from cloudauth.tokens.oauth import verify_request
+from cloudauth.tokens.oauth import MalformedOAuth, verify_request
 from cloudauth.users.services import get_user
 from common.envelope import utc_text
 from common.errors import BadRequest, Forbidden, Unauthorized
@@ -46,15 +46,16 @@ def _require_host(request, networks, setting: str) -> None:
 
 @view_config(route_name="auth.request_token", request_method="GET", renderer=JSON)
 def request_token(request):
-    user = verify_request(request)
+    message = "OAuth request refused: unknown key, bad signature, stale timestamp or reused nonce"
+    try:
+        user = verify_request(request)
+    except MalformedOAuth as exc:
+        user, message = None, exc.message
     if user is None:
-        audit(
-            request, "token.request_failed", detail="bad OAuth signature, key, timestamp or nonce"
-        )
+        audit(request, "token.request_failed", detail=message)
+        # Returned, not raised: the failure's audit row must be committed.
         request.response.status = 401
-        return request.registry["scm.envelope"].failure(
-            "OAuth request refused: unknown key, bad signature, stale timestamp or reused nonce"
-        )
+        return request.registry["scm.envelope"].failure(message)
     token, expires_at = request.token_service.issue(user, "oauth", request.client_addr)
     audit(request, "token.issued", actor=user.id, subject=user.id, detail="oauth")
     return _token_body(request, token, expires_at, user)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from pyramid.view import view_config
 
 from cloudauth.audit.services import audit
@@ -18,10 +20,15 @@ from cloudauth.users.services import (
     user_json,
 )
 from common.errors import BadRequest
-from common.params import Params
+from common.params import Params, path_uuid
 from common.security import TOKEN_HEADER
 
 JSON = "scm_json"
+
+
+def path_userid(request) -> str:
+    """The user id in the URL path: a UUID, stored as 32 hex digits (either spelling is read)."""
+    return uuid.UUID(path_uuid(request, "user_id", "user")).hex
 
 
 @view_config(route_name="user.list", request_method="GET", renderer=JSON, permission="view_user")
@@ -48,7 +55,7 @@ def list_view(request):
 )
 def view(request):
     caller = request.caller
-    user = get_user(request.db, request.matchdict["user_id"])
+    user = get_user(request.db, path_userid(request))
     caller.require("view_user", user)
     counts = owned_counts(request.db, [user.id]) if caller.is_superuser else {}
     return request.ok(user_json(user, caller, counts.get(user.id)))
@@ -88,7 +95,7 @@ def create(request):
 def update(request):
     params = Params(request)
     caller = request.caller
-    user = get_user(request.db, request.matchdict["user_id"])
+    user = get_user(request.db, path_userid(request))
     caller.require("update_user", user)
     changes = {}
     for name, length in (("email", 254), ("name", 255), ("owner_userid", 32)):
@@ -115,7 +122,7 @@ def update(request):
 def change_password(request):
     params = Params(request)
     caller = request.caller
-    user = get_user(request.db, request.matchdict["user_id"])
+    user = get_user(request.db, path_userid(request))
     caller.require("set_password", user)
     set_password(
         request.db,
@@ -145,7 +152,7 @@ def change_password(request):
 )
 def api_key_view(request):
     caller = request.caller
-    user = get_user(request.db, request.matchdict["user_id"])
+    user = get_user(request.db, path_userid(request))
     caller.require("view_api_key", user)
     return request.ok({"userid": user.id, "api_key": user.api_key or ""})
 
@@ -156,7 +163,7 @@ def api_key_view(request):
 def api_key_create(request):
     """A new key and secret; the secret is in this answer and never again."""
     caller = request.caller
-    user = get_user(request.db, request.matchdict["user_id"])
+    user = get_user(request.db, path_userid(request))
     caller.require("manage_api_key", user)
     key, secret = apikeys.generate(request.db, request.registry["scm.secret_box"], user)
     revoked = _revoke_key_tokens(request, user)
@@ -184,7 +191,7 @@ def _revoked(count: int) -> str:
 def api_key_set(request):
     params = Params(request)
     caller = request.caller
-    user = get_user(request.db, request.matchdict["user_id"])
+    user = get_user(request.db, path_userid(request))
     apikeys.set_explicit(
         request.db,
         request.registry["scm.secret_box"],
@@ -202,7 +209,7 @@ def api_key_set(request):
 )
 def api_key_delete(request):
     caller = request.caller
-    user = get_user(request.db, request.matchdict["user_id"])
+    user = get_user(request.db, path_userid(request))
     caller.require("manage_api_key", user)
     apikeys.remove(request.db, user)
     revoked = _revoke_key_tokens(request, user)
