@@ -60,19 +60,26 @@ class TooManyRequests(APIError):
     status = 429
     default_message = "too many attempts; try again later"
 
+    def __init__(self, message: str | None = None, retry_after: int = 1):
+        super().__init__(message)
+        # Seconds; every 429 carries it as Retry-After (RFC 9110 10.2.3).
+        self.retry_after = max(1, int(retry_after))
+
 
 class Unavailable(APIError):
     status = 503
     default_message = "a backend service is unavailable"
 
 
-def _render(request, status: int, message: str):
+def _render(request, status: int, message: str, retry_after: int = 1):
     request.response.status = status
+    if status == 429:
+        request.response.headers["Retry-After"] = str(retry_after)
     return request.registry["scm.envelope"].failure(message)
 
 
 def api_error_view(exc, request):
-    return _render(request, exc.status, exc.message)
+    return _render(request, exc.status, exc.message, getattr(exc, "retry_after", 1))
 
 
 def not_found_view(exc, request):

@@ -18,22 +18,26 @@ def controller_json(cc: CloudController) -> dict:
     return {"id": cc.id, "name": cc.name, "description": cc.description}
 
 
-def get_controller(db: Session, cc_id) -> CloudController:
-    try:
-        cc = db.get(CloudController, int(cc_id))
-    except (TypeError, ValueError):
-        cc = None
+def get_controller(db: Session, cc_id: int) -> CloudController:
+    cc = db.get(CloudController, cc_id)
     if cc is None:
         raise NotFound(f"no cloud controller {cc_id}")
     return cc
+
+
+def _check_name_free(db: Session, name: str, cc_id: int | None = None) -> None:
+    clash = select(CloudController.id).where(CloudController.name == name)
+    if cc_id is not None:
+        clash = clash.where(CloudController.id != cc_id)
+    if db.scalar(clash):
+        raise Conflict(f"a cloud controller named {name!r} already exists")
 
 
 def create_controller(
     db: Session, name: str, description: str, cc_id: int | None
 ) -> CloudController:
     name = name.strip()
-    if db.scalar(select(CloudController.id).where(CloudController.name == name)):
-        raise Conflict(f"a cloud controller named {name!r} already exists")
+    _check_name_free(db, name)
     if cc_id is not None and db.get(CloudController, cc_id) is not None:
         raise Conflict(f"cloud controller id {cc_id} is taken")
     cc = CloudController(
@@ -44,11 +48,25 @@ def create_controller(
     return cc
 
 
-def get_account(db: Session, account_id) -> SystemAccount:
+def update_controller(
+    db: Session, cc: CloudController, name: str | None, description: str | None
+) -> CloudController:
+    """Rename or redescribe; a name another controller has is a 409, as on create."""
+    if name is not None:
+        name = name.strip()
+        _check_name_free(db, name, cc.id)
+        cc.name = name
+    if description is not None:
+        cc.description = description.strip()
     try:
-        account = db.get(SystemAccount, int(account_id))
-    except (TypeError, ValueError):
-        account = None
+        db.flush()
+    except IntegrityError:  # a concurrent rename to the same name
+        raise Conflict(f"a cloud controller named {name!r} already exists") from None
+    return cc
+
+
+def get_account(db: Session, account_id: int) -> SystemAccount:
+    account = db.get(SystemAccount, account_id)
     if account is None:
         raise NotFound(f"no system account {account_id}")
     return account

@@ -11,7 +11,7 @@ from cloudauth.controllers.models import CloudController, SystemAccount
 from cloudauth.tokens.services import forget_cached_identities
 from cloudauth.users.models import User
 from cloudauth.users.services import get_user
-from common.params import Params
+from common.params import Params, path_int
 
 JSON = "scm_json"
 
@@ -37,7 +37,9 @@ def list_controllers(request):
 )
 def view_controller(request):
     return request.ok(
-        services.controller_json(services.get_controller(request.db, request.matchdict["cc_id"]))
+        services.controller_json(
+            services.get_controller(request.db, path_int(request, "cc_id", "cloud controller"))
+        )
     )
 
 
@@ -66,12 +68,13 @@ def create_controller(request):
 )
 def update_controller(request):
     params = Params(request)
-    cc = services.get_controller(request.db, request.matchdict["cc_id"])
-    if params.present("name"):
-        cc.name = params.required("name", 255).strip()
-    if params.present("description"):
-        cc.description = (params.optional("description", 1024) or "").strip()
-    request.db.flush()
+    cc = services.get_controller(request.db, path_int(request, "cc_id", "cloud controller"))
+    services.update_controller(
+        request.db,
+        cc,
+        params.required("name", 255) if params.present("name") else None,
+        params.optional("description", 1024) or "" if params.present("description") else None,
+    )
     audit(request, "cloud_controller.updated", actor=request.caller.id, detail=str(cc.id))
     return request.ok(services.controller_json(cc))
 
@@ -137,7 +140,7 @@ def create_account(request):
 )
 def delete_account(request):
     caller = request.caller
-    account = services.get_account(request.db, request.matchdict["account_id"])
+    account = services.get_account(request.db, path_int(request, "account_id", "system account"))
     user = get_user(request.db, account.user_id)
     caller.require("manage_system_account", user)
     request.db.delete(account)

@@ -25,21 +25,15 @@ def permission_json(p: Permission) -> dict:
     return {"id": p.id, "name": p.name, "description": p.description, "object_type": p.object_type}
 
 
-def get_role(db: Session, role_id: str) -> Role:
-    try:
-        role = db.get(Role, int(role_id))
-    except (TypeError, ValueError):
-        role = None
+def get_role(db: Session, role_id: int) -> Role:
+    role = db.get(Role, role_id)
     if role is None:
         raise NotFound(f"no role {role_id}")
     return role
 
 
-def get_permission(db: Session, permission_id: str) -> Permission:
-    try:
-        permission = db.get(Permission, int(permission_id))
-    except (TypeError, ValueError):
-        permission = None
+def get_permission(db: Session, permission_id: int) -> Permission:
+    permission = db.get(Permission, permission_id)
     if permission is None:
         raise NotFound(f"no permission {permission_id}")
     return permission

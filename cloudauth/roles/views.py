@@ -9,7 +9,7 @@ from cloudauth.audit.services import audit
 from cloudauth.roles import services
 from cloudauth.roles.models import Permission, Role
 from cloudauth.tokens.services import forget_cached_identities
-from common.params import Params
+from common.params import INT64_MAX, Params, path_int
 
 JSON = "scm_json"
 
@@ -22,7 +22,7 @@ def list_roles(request):
 
 @view_config(route_name="role.view", request_method="GET", renderer=JSON, permission="manage_role")
 def view_role(request):
-    role = services.get_role(request.db, request.matchdict["role_id"])
+    role = services.get_role(request.db, path_int(request, "role_id", "role"))
     body = services.role_json(role)
     body["members"] = [
         {"id": u.id, "email": u.email} for u in sorted(role.members, key=lambda u: u.email_key)
@@ -31,7 +31,7 @@ def view_role(request):
 
 
 def _change_members(request, adding: bool):
-    role = services.get_role(request.db, request.matchdict["role_id"])
+    role = services.get_role(request.db, path_int(request, "role_id", "role"))
     users = services.users_by_ids(request.db, Params(request).all("user_id"))
     change = services.add_members if adding else services.remove_members
     changed = change(request.db, role, users)
@@ -62,8 +62,10 @@ def remove_user(request):
 
 
 def _change_permission(request, granted: bool):
-    role = services.get_role(request.db, request.matchdict["role_id"])
-    permission = services.get_permission(request.db, Params(request).required("permission_id", 12))
+    role = services.get_role(request.db, path_int(request, "role_id", "role"))
+    permission = services.get_permission(
+        request.db, Params(request).int("permission_id", minimum=1, maximum=INT64_MAX)
+    )
     services.set_permission(request.db, role, permission, granted)
     for user in role.members:
         forget_cached_identities(request.cache, user.id)
@@ -107,5 +109,7 @@ def list_permissions(request):
     route_name="permission.view", request_method="GET", renderer=JSON, permission="manage_role"
 )
 def view_permission(request):
-    permission = services.get_permission(request.db, request.matchdict["permission_id"])
+    permission = services.get_permission(
+        request.db, path_int(request, "permission_id", "permission")
+    )
     return request.ok(services.permission_json(permission))

@@ -11,7 +11,6 @@ import sys
 from pyramid.paster import bootstrap
 
 from cloudauth.audit.services import record
-from cloudauth.tokens.services import forget_cached_identities
 from cloudauth.users.services import find_by_login, set_password
 from common.console import console_script
 from common.errors import APIError
@@ -46,12 +45,14 @@ def main(argv=None, stdin=None) -> int:
                     raise APIError(f"no user {args.login!r}")
                 userid = user.id
                 set_password(request.db, None, user, password)
-                record(request.db, "user.password_changed", subject=userid, detail="console script")
-            forget_cached_identities(request.registry["scm.cache"], userid)
+                # A reset: every session opened with the old password ends.
+                revoked = request.token_service.revoke_all(userid)
+                detail = f"console script, {revoked} tokens revoked"
+                record(request.db, "user.password_changed", subject=userid, detail=detail)
         except APIError as exc:
             print(f"cloudauth-set-password: {exc.message}", file=sys.stderr)
             return 1
-    print(f"password of {args.login} changed")
+    print(f"password of {args.login} changed; {revoked} tokens revoked")
     return 0
 
 

@@ -7,13 +7,19 @@ first ``/auth/login`` creates their Cloud Auth account with ``default_user_role`
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from cloudauth.ldap.interfaces import DirectoryUnavailable, InvalidCredentials, NotEligible
 from cloudauth.passwords import hash_password, needs_rehash, verify_password
+from cloudauth.ratelimit import normalised_login
 from cloudauth.users.models import User
 from cloudauth.users.services import create_user, find_by_login
-from common.errors import Conflict, Forbidden, Unauthorized, Unavailable
+from common.errors import BadRequest, Conflict, Forbidden, Unauthorized, Unavailable
+from common.netaddr import in_networks
 
 
 class LoginFailed(Unauthorized):
@@ -24,6 +30,30 @@ class LoginFailed(Unauthorized):
 class LoginOutcome:
     user: User
     created: bool = False
+
+
+def limit_key(db: Session, login: str) -> str:
+    """The one key an account's login limits are counted under, whatever name or email the
+    attempt used: the user id when the user exists (by name, email or directory uid), else the
+    normalised name, so an unknown account is limited exactly as a known one."""
+    user = find_by_login(db, login)
+    if user is None:
+        user = db.scalar(select(User).where(User.ldap_uid == login.strip()))
+    return f"user:{user.id}" if user is not None else f"name:{normalised_login(login)}"
+
+
+def login_client_address(request, given: str | None) -> str | None:
+    """The client a login is for: ``client_address`` as the portal sends it (the browser's
+    address), believed only from a host in ``login_allowed.hosts``; else the calling host."""
+    if given is None:
+        return request.client_addr
+    settings = request.registry["scm.settings"]
+    if not in_networks(request.client_addr or "", settings.login_allowed_hosts):
+        raise BadRequest("client_address is accepted only from hosts in login_allowed.hosts")
+    try:
+        return str(ipaddress.ip_address(given.strip()))
+    except ValueError:
+        raise BadRequest("parameter client_address must be an IPv4 or IPv6 address") from None
 
 
 def password_login(request, login: str, password: str, allow_first_login: bool) -> LoginOutcome:
@@ -67,8 +97,6 @@ def password_login(request, login: str, password: str, allow_first_login: bool) 
 
 
 def _ldap_user(db, entry) -> User | None:
-    from sqlalchemy import select
-
     user = db.scalar(select(User).where(User.ldap_uid == entry.uid))
     if user is None:
         clash = find_by_login(db, entry.email) if entry.email else None
@@ -90,8 +118,6 @@ def _usable(user: User) -> User:
 
 
 def sso_login(request, identity: str, email: str, name: str) -> LoginOutcome:
-    from sqlalchemy import select
-
     db = request.db
     user = db.scalar(select(User).where(User.sso_identity == identity))
     if user is not None:

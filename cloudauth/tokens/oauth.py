@@ -15,7 +15,13 @@ from oauthlib.oauth1.rfc5849 import SIGNATURE_HMAC_SHA1, SIGNATURE_HMAC_SHA256
 from sqlalchemy import select
 
 from cloudauth.users.models import User
+from common.errors import Unauthorized
 from common.netaddr import in_networks
+
+
+class MalformedOAuth(Unauthorized):
+    default_message = "malformed OAuth request: the Authorization header or oauth_ parameters"
+
 
 _SAFE = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
 
@@ -70,7 +76,8 @@ class ApiKeyValidator(RequestValidator):
 
 
 def verify_request(request) -> User | None:
-    """The API key's user when the request's signature, timestamp and nonce are good."""
+    """The API key's user when the request's signature, timestamp and nonce are good; None when
+    they are not; :class:`MalformedOAuth` when the request cannot even be read as OAuth."""
     settings = request.registry["scm.settings"]
     validator = ApiKeyValidator(
         request.db,
@@ -84,7 +91,13 @@ def verify_request(request) -> User | None:
     }
     form = request.content_type == "application/x-www-form-urlencoded"
     body = request.body if request.method != "GET" and form else None
-    valid, _ = endpoint.validate_request(signed_url(request), request.method, body or None, headers)
+    try:
+        valid, _ = endpoint.validate_request(
+            signed_url(request), request.method, body or None, headers
+        )
+    except ValueError:
+        # oauthlib parses the header before any check and raises on what it cannot split.
+        raise MalformedOAuth() from None
     return validator.user if valid else None
 
 

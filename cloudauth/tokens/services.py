@@ -52,11 +52,18 @@ def identity_of(user: User, expires_at: dt.datetime) -> Identity:
 
 class TokenService:
     def __init__(
-        self, db: Callable[[], Session], cache, now: dt.datetime, lifetime: float, cache_ttl: float
+        self,
+        db: Callable[[], Session],
+        cache,
+        now: dt.datetime,
+        lifetime: float,
+        cache_ttl: float,
+        after_commit: Callable[[Callable[[], None]], None] = lambda action: None,
     ):
         # ``db`` is called only when needed: a check answered from the cache opens no session.
         self._db, self.cache, self.now = db, cache, now
         self.lifetime, self.cache_ttl = lifetime, cache_ttl
+        self.after_commit = after_commit
 
     @property
     def db(self) -> Session:
@@ -116,19 +123,26 @@ class TokenService:
         digest = token_hash(token)
         row = self.db.scalar(select(Token).where(Token.token_hash == digest))
         self.cache.delete(verify_cache_key(digest))
-        if row is None or row.revoked_at is not None:
-            return None
+        if row is None or row.revoked_at is not None or row.expires_at <= self.now:
+            return None  # nothing live was revoked: the caller must not claim otherwise
         row.revoked_at = self.now
         self.db.flush()
         return row.user_id
 
-    def revoke_all(self, userid: str) -> int:
-        result = self.db.execute(
-            update(Token)
-            .where(Token.user_id == userid, Token.revoked_at.is_(None), Token.expires_at > self.now)
-            .values(revoked_at=self.now)
+    def revoke_all(self, userid: str, *, keep: str | None = None, source: str | None = None) -> int:
+        """Revoke the user's live tokens (only those issued by ``source`` when given; never the
+        token ``keep``); how many. Cached checks are dropped now and again after the commit,
+        so a check that read the row before the commit cannot stay cached."""
+        stmt = update(Token).where(
+            Token.user_id == userid, Token.revoked_at.is_(None), Token.expires_at > self.now
         )
+        if keep is not None:
+            stmt = stmt.where(Token.token_hash != token_hash(keep))
+        if source is not None:
+            stmt = stmt.where(Token.source == source)
+        result = self.db.execute(stmt.values(revoked_at=self.now))
         forget_cached_identities(self.cache, userid)
+        self.after_commit(lambda: forget_cached_identities(self.cache, userid))
         return result.rowcount
 
 
@@ -139,6 +153,10 @@ def forget_cached_identities(cache, userid: str) -> None:
         cache.delete(*(verify_cache_key(d) for d in digests))
 
 
+def _after_commit(request, action: Callable[[], None]) -> None:
+    request.tm.get().addAfterCommitHook(lambda committed: committed and action())
+
+
 def token_service(request) -> TokenService:
     settings = request.registry["scm.settings"]
     return TokenService(
@@ -147,6 +165,7 @@ def token_service(request) -> TokenService:
         request.now,
         settings.token_lifetime,
         settings.token_cache_ttl,
+        lambda action: _after_commit(request, action),
     )
 
 

@@ -5,9 +5,15 @@ from __future__ import annotations
 from pyramid.view import view_config
 
 from cloudauth.audit.services import audit
-from cloudauth.ratelimit import LoginLimiter
-from cloudauth.tokens.login import LoginFailed, password_login, sso_login
-from cloudauth.tokens.oauth import verify_request
+from cloudauth.ratelimit import LoginLimiter, LoginLimits
+from cloudauth.tokens.login import (
+    LoginFailed,
+    limit_key,
+    login_client_address,
+    password_login,
+    sso_login,
+)
+from cloudauth.tokens.oauth import MalformedOAuth, verify_request
 from cloudauth.users.services import get_user
 from common.envelope import utc_text
 from common.errors import BadRequest, Forbidden, Unauthorized
@@ -40,48 +46,69 @@ def _require_host(request, networks, setting: str) -> None:
 
 @view_config(route_name="auth.request_token", request_method="GET", renderer=JSON)
 def request_token(request):
-    user = verify_request(request)
+    message = "OAuth request refused: unknown key, bad signature, stale timestamp or reused nonce"
+    try:
+        user = verify_request(request)
+    except MalformedOAuth as exc:
+        user, message = None, exc.message
     if user is None:
-        audit(
-            request, "token.request_failed", detail="bad OAuth signature, key, timestamp or nonce"
-        )
+        audit(request, "token.request_failed", detail=message)
+        # Returned, not raised: the failure's audit row must be committed.
         request.response.status = 401
-        return request.registry["scm.envelope"].failure(
-            "OAuth request refused: unknown key, bad signature, stale timestamp or reused nonce"
-        )
+        return request.registry["scm.envelope"].failure(message)
     token, expires_at = request.token_service.issue(user, "oauth", request.client_addr)
     audit(request, "token.issued", actor=user.id, subject=user.id, detail="oauth")
     return _token_body(request, token, expires_at, user)
 
 
-def _password_login(request, setting_name: str, networks, allow_first_login: bool, source: str):
+def _limiter(request) -> LoginLimiter:
     settings = request.registry["scm.settings"]
+    limits = LoginLimits(
+        free_per_account_address=settings.login_max_failures_per_account,
+        free_per_address=settings.login_max_failures_per_address,
+        failing_addresses=settings.login_max_failing_addresses,
+        window=settings.login_failure_window,
+    )
+    return LoginLimiter(request.cache, limits, request.now)
+
+
+def _via(request, address: str | None) -> str:
+    """Audit detail: the host that passed the client's address, when it is not the client."""
+    return f" via {request.client_addr}" if address != request.client_addr else ""
+
+
+def _password_login(request, setting_name: str, networks, allow_first_login: bool, source: str):
     _require_host(request, networks, setting_name)
     params = Params(request)
     login = params.optional("username", 255) or params.optional("email", 255)
     if not login or not login.strip():
         raise BadRequest("parameter username (or email) is required")
     password = params.required("password", 1024)
-    limiter = LoginLimiter(
-        request.cache,
-        settings.login_max_failures_per_account,
-        settings.login_max_failures_per_address,
-        settings.login_failure_window,
-    )
-    limiter.check(login, request.client_addr)
+    address = login_client_address(request, params.optional("client_address", 64))
+    limiter, account = _limiter(request), limit_key(request.db, login)
+    limiter.check(account, address)
     try:
         outcome = password_login(request, login, password, allow_first_login)
     except LoginFailed as exc:
-        limiter.failed(login, request.client_addr)
-        audit(request, "login.failed", detail=f"{source} login={login[:64]!r}")
-        # Returned, not raised: the failure's audit row and counters must be committed.
+        limiter.failed(account, address)
+        detail = f"{source} login={login[:64]!r}{_via(request, address)}"
+        audit(request, "login.failed", client_addr=address, detail=detail)
+        # Returned, not raised: the failure's audit row must be committed.
         request.response.status = 401
         return request.registry["scm.envelope"].failure(exc.message)
-    limiter.succeeded(login, request.client_addr)
+    limiter.succeeded(account, address)
     user = outcome.user
-    token, expires_at = request.token_service.issue(user, source, request.client_addr)
+    token, expires_at = request.token_service.issue(user, source, address)
     detail = f"{source}{' first login, account created' if outcome.created else ''}"
-    audit(request, "login.succeeded", actor=user.id, subject=user.id, detail=detail)
+    detail += _via(request, address)
+    audit(
+        request,
+        "login.succeeded",
+        actor=user.id,
+        subject=user.id,
+        client_addr=address,
+        detail=detail,
+    )
     return _token_body(request, token, expires_at, user)
 
 
@@ -112,6 +139,7 @@ def sso(request):
         raise Forbidden("SSO logins are disabled (auth_sso = false)")
     _require_host(request, settings.login_allowed_hosts, "login_allowed.hosts")
     params = Params(request)
+    address = login_client_address(request, params.optional("client_address", 64))
     outcome = sso_login(
         request,
         params.required("sso_identity", 255).strip(),
@@ -119,8 +147,16 @@ def sso(request):
         params.optional("name", 255) or "",
     )
     user = outcome.user
-    token, expires_at = request.token_service.issue(user, "sso", request.client_addr)
-    audit(request, "login.succeeded", actor=user.id, subject=user.id, detail="sso")
+    token, expires_at = request.token_service.issue(user, "sso", address)
+    detail = f"sso{_via(request, address)}"
+    audit(
+        request,
+        "login.succeeded",
+        actor=user.id,
+        subject=user.id,
+        client_addr=address,
+        detail=detail,
+    )
     return _token_body(request, token, expires_at, user)
 
 

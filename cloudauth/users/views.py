@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from pyramid.view import view_config
 
 from cloudauth.audit.services import audit
@@ -18,9 +20,15 @@ from cloudauth.users.services import (
     user_json,
 )
 from common.errors import BadRequest
-from common.params import Params
+from common.params import Params, path_uuid
+from common.security import TOKEN_HEADER
 
 JSON = "scm_json"
+
+
+def path_userid(request) -> str:
+    """The user id in the URL path: a UUID, stored as 32 hex digits (either spelling is read)."""
+    return uuid.UUID(path_uuid(request, "user_id", "user")).hex
 
 
 @view_config(route_name="user.list", request_method="GET", renderer=JSON, permission="view_user")
@@ -47,7 +55,7 @@ def list_view(request):
 )
 def view(request):
     caller = request.caller
-    user = get_user(request.db, request.matchdict["user_id"])
+    user = get_user(request.db, path_userid(request))
     caller.require("view_user", user)
     counts = owned_counts(request.db, [user.id]) if caller.is_superuser else {}
     return request.ok(user_json(user, caller, counts.get(user.id)))
@@ -87,7 +95,7 @@ def create(request):
 def update(request):
     params = Params(request)
     caller = request.caller
-    user = get_user(request.db, request.matchdict["user_id"])
+    user = get_user(request.db, path_userid(request))
     caller.require("update_user", user)
     changes = {}
     for name, length in (("email", 254), ("name", 255), ("owner_userid", 32)):
@@ -114,7 +122,7 @@ def update(request):
 def change_password(request):
     params = Params(request)
     caller = request.caller
-    user = get_user(request.db, request.matchdict["user_id"])
+    user = get_user(request.db, path_userid(request))
     caller.require("set_password", user)
     set_password(
         request.db,
@@ -123,9 +131,20 @@ def change_password(request):
         params.required("password", 1024),
         params.optional("current_password", 1024),
     )
-    forget_cached_identities(request.cache, user.id)
-    audit(request, "user.password_changed", actor=caller.id, subject=user.id)
-    return request.ok({"default_password": user.default_password}, "password changed")
+    # Every session opened with the old password ends; a self-service change keeps its own.
+    in_use = request.headers.get(TOKEN_HEADER, "").strip() if caller.id == user.id else None
+    revoked = request.token_service.revoke_all(user.id, keep=in_use or None)
+    audit(
+        request,
+        "user.password_changed",
+        actor=caller.id,
+        subject=user.id,
+        detail=f"{revoked} tokens revoked",
+    )
+    return request.ok(
+        {"default_password": user.default_password, "revoked_tokens": revoked},
+        "password changed",
+    )
 
 
 @view_config(
@@ -133,7 +152,7 @@ def change_password(request):
 )
 def api_key_view(request):
     caller = request.caller
-    user = get_user(request.db, request.matchdict["user_id"])
+    user = get_user(request.db, path_userid(request))
     caller.require("view_api_key", user)
     return request.ok({"userid": user.id, "api_key": user.api_key or ""})
 
@@ -144,14 +163,26 @@ def api_key_view(request):
 def api_key_create(request):
     """A new key and secret; the secret is in this answer and never again."""
     caller = request.caller
-    user = get_user(request.db, request.matchdict["user_id"])
+    user = get_user(request.db, path_userid(request))
     caller.require("manage_api_key", user)
     key, secret = apikeys.generate(request.db, request.registry["scm.secret_box"], user)
-    audit(request, "api_key.created", actor=caller.id, subject=user.id)
+    revoked = _revoke_key_tokens(request, user)
+    audit(request, "api_key.created", actor=caller.id, subject=user.id, detail=_revoked(revoked))
     request.response.status = 201
     return request.ok(
-        {"userid": user.id, "api_key": key, "api_secret": secret}, "store the secret now"
+        {"userid": user.id, "api_key": key, "api_secret": secret, "revoked_tokens": revoked},
+        "store the secret now",
     )
+
+
+def _revoke_key_tokens(request, user) -> int:
+    """A user has one API key at a time, so every live token obtained with an API key (OAuth)
+    was obtained with the key that is going now (or one that went before it)."""
+    return request.token_service.revoke_all(user.id, source="oauth")
+
+
+def _revoked(count: int) -> str:
+    return f"{count} tokens obtained with the previous key revoked"
 
 
 @view_config(
@@ -160,7 +191,7 @@ def api_key_create(request):
 def api_key_set(request):
     params = Params(request)
     caller = request.caller
-    user = get_user(request.db, request.matchdict["user_id"])
+    user = get_user(request.db, path_userid(request))
     apikeys.set_explicit(
         request.db,
         request.registry["scm.secret_box"],
@@ -168,8 +199,9 @@ def api_key_set(request):
         params.required("api_key", 128),
         params.required("api_secret", 256),
     )
-    audit(request, "api_key.set", actor=caller.id, subject=user.id)
-    return request.ok({"userid": user.id, "api_key": user.api_key})
+    revoked = _revoke_key_tokens(request, user)
+    audit(request, "api_key.set", actor=caller.id, subject=user.id, detail=_revoked(revoked))
+    return request.ok({"userid": user.id, "api_key": user.api_key, "revoked_tokens": revoked})
 
 
 @view_config(
@@ -177,8 +209,9 @@ def api_key_set(request):
 )
 def api_key_delete(request):
     caller = request.caller
-    user = get_user(request.db, request.matchdict["user_id"])
+    user = get_user(request.db, path_userid(request))
     caller.require("manage_api_key", user)
     apikeys.remove(request.db, user)
-    audit(request, "api_key.deleted", actor=caller.id, subject=user.id)
-    return request.ok({"userid": user.id, "api_key": ""})
+    revoked = _revoke_key_tokens(request, user)
+    audit(request, "api_key.deleted", actor=caller.id, subject=user.id, detail=_revoked(revoked))
+    return request.ok({"userid": user.id, "api_key": "", "revoked_tokens": revoked})

@@ -24,6 +24,7 @@ def auth_settings(url: str, **overrides) -> dict:
         "apikey.encryption_keys": DEMO_KEY,
         "login.max_failures_per_account": "3",
         "login.max_failures_per_address": "6",
+        "login.max_failing_addresses": "4",
         "token.lifetime": "1h",
         "token.cache_ttl": "60s",
         "default_user_role": "account_owner",

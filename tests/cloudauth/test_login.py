@@ -98,37 +98,6 @@ def test_authenticate_only_from_authenticate_allowed_hosts(testapp, users):
     assert body["data"]["userid"] == user.id
 
 
-def test_failed_logins_are_limited_per_account(testapp, users):
-    user = users.make()
-    for _ in range(3):
-        testapp.post("/auth/login", {"username": user.email, "password": "bad"}, status=401)
-    # Even the right password is refused while the account is locked out.
-    response = testapp.post(
-        "/auth/login", {"username": user.email, "password": "correct horse"}, status=429
-    )
-    assert "account" in response.json["message"]
-
-
-def test_failed_logins_are_limited_per_address(testapp, users):
-    for i in range(6):
-        testapp.post(
-            "/auth/login", {"username": f"nobody{i}@example.com", "password": "bad"}, status=401
-        )
-    user = users.make()
-    response = testapp.post(
-        "/auth/login", {"username": user.email, "password": "correct horse"}, status=429
-    )
-    assert "address" in response.json["message"]
-
-
-def test_the_limit_window_passes(testapp, users, cache):
-    user = users.make()
-    for _ in range(3):
-        testapp.post("/auth/login", {"username": user.email, "password": "bad"}, status=401)
-    cache.delete(f"loginfail:acct:{user.email.lower()}")  # what the window's expiry does
-    login(testapp, user.email)
-
-
 def test_deactivated_user_cannot_log_in(testapp, users):
     user = users.make(active=0)
     response = testapp.post(
