@@ -39,11 +39,11 @@ def list_users(request):
     route_name="user.collection", request_method="POST", renderer=JSON, permission="authenticated"
 )
 def create_user(request):
-    """Body: ``{"cloudauth-id": <default: the caller>, "system-name": ...,
-    "ssh-public-keys": [...] (optional)}``."""
+    """Body: ``{"cloudauth-id": <default: the caller>, "system-name": ... (the directory's
+    under users.driver = ldap: may be left out), "ssh-public-keys": [...] (optional)}``."""
     body = Body(request)
     owner = body.optional_str("cloudauth-id", 64) or request.identity.userid
-    su = services.create_user(request, owner, body.str("system-name", 64))
+    su = services.create_user(request, owner, body.optional_str("system-name", 64))
     if body.present("ssh-public-keys"):
         services.set_ssh_keys(request, su, body.str_list("ssh-public-keys", 50))
     request.response.status = 201
