@@ -23,6 +23,7 @@ from cloudcontroller.users.models import SystemUser
 from common.envelope import utc_text
 from common.errors import BadRequest, Conflict, Forbidden, NotFound
 from common.ownership import can_see, visible_owner_ids
+from common.params import is_openstack_id
 
 # -- shapes ----------------------------------------------------------------------------------
 # The columns an instance's JSON shows: a listing reads only these.
@@ -196,7 +197,7 @@ def access(request, inst: m.ServerInstance) -> Access:
 
 
 def get_instance(request, instance_id: str) -> tuple[m.ServerInstance, Access]:
-    inst = request.db.get(m.ServerInstance, instance_id) if len(instance_id) <= 32 else None
+    inst = request.db.get(m.ServerInstance, instance_id)
     if inst is None:
         raise NotFound(f"no server-instance {instance_id}")
     return inst, access(request, inst)
@@ -209,8 +210,11 @@ def create(request, body: dict) -> m.ServerInstance:
     db = request.db
     image_id, flavor_ref = body.get("server-image"), body.get("server-flavor")
     for name, value in (("server-image", image_id), ("server-flavor", flavor_ref)):
-        if not isinstance(value, str) or not value or len(value) > 64:
+        if not value:
             raise BadRequest(f"{name} is required")
+        if not is_openstack_id(value) or len(value) > 64:
+            # checked before it goes into an OpenStack URL: ".." would climb the path
+            raise BadRequest(f"{name} must be an OpenStack id, not {str(value)[:40]!r}")
     owner = body.get("cloudauth-id") or request.identity.userid
     if not isinstance(owner, str) or len(owner) > 32:
         raise BadRequest("cloudauth-id must be a Cloud Auth user id")
@@ -371,10 +375,23 @@ def change_power(request, inst: m.ServerInstance, power: str) -> None:
 
 def set_users(request, inst: m.ServerInstance, grants: list[UserGrant]) -> None:
     check_users_exist(request.db, grants)
-    inst.users = [
-        m.InstanceUser(user_id=g.user_id, can_power=g.can_power, can_delete=g.can_delete)
-        for g in grants
-    ]
+    # The list sent is the result, however often it is sent: rows of users still listed are
+    # updated in place, not deleted and inserted again (the flush would insert the new row
+    # before deleting the old one and break the (instance, user) unique key).
+    current = {u.user_id: u for u in inst.users}
+    wanted = {g.user_id for g in grants}
+    for user in list(inst.users):
+        if user.user_id not in wanted:
+            inst.users.remove(user)
+    request.db.flush()
+    for g in grants:
+        row = current.get(g.user_id)
+        if row is None:
+            inst.users.append(
+                m.InstanceUser(user_id=g.user_id, can_power=g.can_power, can_delete=g.can_delete)
+            )
+        else:
+            row.can_power, row.can_delete = g.can_power, g.can_delete
     if inst.status == m.ACTIVE and inst.desired == m.ON:
         # The sshd AllowUsers lines follow the list: configure the running VM again.
         _bump(request, inst, status=m.CONFIGURING, phase="configure")
