@@ -10,7 +10,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from cloudcontroller.images.services import usable_image
 from cloudcontroller.images.views import requester
@@ -232,11 +232,7 @@ def create(request, body: dict) -> m.ServerInstance:
         raise BadRequest(f"no server-flavor {flavor_ref}") from None
     sees_all, names = requester(request)
     usable_image(request.openstack, image_id, sees_all, names)
-    cap = s.flavor_caps.get(flavor.id, s.flavor_caps.get(flavor.name))
-    if cap is not None:
-        check_cap(db, owner, flavor.id, cap)
-    if flavor.wants_gpu and s.gpu_query:
-        check_free_gpus(request, flavor)
+    check_flavor_limits(request, owner, flavor)
     inst = m.ServerInstance(
         id=m.new_uuid(),
         cloudauth_id=owner,
@@ -262,19 +258,37 @@ def create(request, body: dict) -> m.ServerInstance:
     return inst
 
 
+def check_flavor_limits(request, owner: str, flavor) -> None:
+    """What a create and a power-on must both pass before a Nova server is asked for: the
+    owner's cap on the flavor, and a free GPU for a GPU flavor (409 before anything changes)."""
+    s = request.registry["scm.settings"].instances
+    cap = s.flavor_caps.get(flavor.id, s.flavor_caps.get(flavor.name))
+    if cap is not None:
+        check_cap(request.db, owner, flavor.id, cap)
+    if flavor.wants_gpu and s.gpu_query:
+        check_free_gpus(request, flavor)
+
+
 def check_cap(db, owner: str, flavor_id: str, cap: int) -> None:
-    """Refuse a create beyond ``virtualization.flavor_caps``. The owner's system-user row is
-    locked first, so two creates of one owner count one after the other (on MySQL; SQLite's
-    writers are serialised anyway), and the count is a locking read: it sees the other's
-    committed insert, not the snapshot of an earlier read."""
+    """Refuse a create or power-on beyond ``virtualization.flavor_caps``: how many servers of a
+    flavor a user can *run* (seed 1.9.8), so only instances holding or getting a Nova server
+    count; a STOPPED one holds none, nor does one whose failed boot released its server. The
+    owner's system-user row is locked first, so two requests of one owner count one after the
+    other (on MySQL; SQLite's writers are serialised anyway), and the count is a locking read: it
+    sees the other's committed change, not the snapshot of an earlier read."""
     db.execute(select(SystemUser.id).where(SystemUser.cloudauth_id == owner).with_for_update())
+    t = m.ServerInstance
     running = db.scalar(
         select(func.count())
-        .select_from(m.ServerInstance)
+        .select_from(t)
         .where(
-            m.ServerInstance.cloudauth_id == owner,
-            m.ServerInstance.flavor_id == flavor_id,
-            m.ServerInstance.desired != m.GONE,
+            t.cloudauth_id == owner,
+            t.flavor_id == flavor_id,
+            t.desired != m.GONE,
+            or_(
+                t.server_id.is_not(None),
+                and_(t.desired == m.ON, t.status.not_in((m.ERROR, m.FAILED, m.STOPPED))),
+            ),
         )
         .with_for_update(read=True)
     )
@@ -350,6 +364,11 @@ def change_power(request, inst: m.ServerInstance, power: str) -> None:
             return
         if inst.status != m.STOPPED:
             raise Conflict(f"the server-instance is {inst.status}; power it on once STOPPED")
+        try:
+            flavor = request.openstack.get_flavor(inst.flavor_id)
+        except os_errors.NotFound:
+            raise Conflict(f"server-flavor {inst.flavor_id} no longer exists") from None
+        check_flavor_limits(request, inst.cloudauth_id, flavor)
         _bump(request, inst, desired=m.ON, status=m.STARTING, phase="", status_reason=None)
     elif power == "off":
         if inst.desired == m.OFF:
