@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -21,6 +22,14 @@ TABLE_ARGS = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4", "mysql_colla
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def path_id(request, name: str, what: str) -> str:
+    """A controller id (a UUID as 32 hex digits) from the URL path, through the shared bounded
+    parser: anything else names nothing, 404 before any lookup."""
+    from common.params import path_uuid
+
+    return uuid.UUID(path_uuid(request, name, what)).hex
 
 
 def utcnow() -> dt.datetime:

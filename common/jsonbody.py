@@ -8,6 +8,10 @@ from typing import Any
 from common.errors import BadRequest
 
 MAX_TEXT = 4096
+# No body the controller takes nests deeper than a few levels; a deeper one is refused before
+# anything walks it (and JSON nested ~1,000 deep makes the parser itself recurse too far).
+MAX_DEPTH = 32
+TOO_DEEP = f"the request body must not nest deeper than {MAX_DEPTH} levels"
 
 
 class Body:
@@ -19,6 +23,10 @@ class Body:
             data = request.json_body
         except (ValueError, UnicodeDecodeError):
             raise BadRequest("the request body must be a JSON object") from None
+        except RecursionError:
+            raise BadRequest(TOO_DEEP) from None
+        if _depth(data) > MAX_DEPTH:
+            raise BadRequest(TOO_DEEP)
         if not isinstance(data, dict):
             raise BadRequest("the request body must be a JSON object")
         self.data = data
@@ -60,3 +68,21 @@ class Body:
             if not isinstance(item, str) or len(item) > max_length or "\x00" in item:
                 raise BadRequest(f"{name} must be a list of strings of at most {max_length} chars")
         return value
+
+
+def _depth(value: Any) -> int:
+    """How deep containers nest in ``value``, without recursion (1 for a flat object)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_DEPTH:
+            return deepest
+        stack.extend((child, level + 1) for child in children)
+    return deepest

@@ -42,7 +42,7 @@ class Who:
 
 
 class LiveCloudAuth:
-    def __init__(self, db_url: str, cache):
+    def __init__(self, db_url: str, cache, **settings: str):
         app = cloudauth_main(
             {},
             **{
@@ -50,6 +50,7 @@ class LiveCloudAuth:
                 "apikey.encryption_keys": DEMO_KEY,
                 "login_allowed.hosts": "127.0.0.1",
                 "login.max_failures_per_address": "100000",
+                **settings,
             },
         )
         upgrade("cloudauth", app.registry["scm.db_engine"])

@@ -51,6 +51,10 @@ def user_json(user: User, caller: Caller | None, owned_count: int | None = None)
     }
     if user.username:
         body["username"] = user.username
+    if user.ldap_uid:
+        # the directory account behind this user: the controller's ldap driver derives the
+        # system name from it (issue 16, item 1)
+        body["ldap_uid"] = user.ldap_uid
     if caller is not None and (caller.is_superuser or caller.id == user.id):
         body["default_password"] = user.default_password
     if caller is not None and caller.is_superuser:

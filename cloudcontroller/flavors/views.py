@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyramid.view import view_config
 
 from cloudcontroller.openstack.interfaces import Flavor
+from common.params import path_openstack_id
 
 JSON = "scm_json"
 
@@ -36,4 +37,8 @@ def list_flavors(request):
     route_name="server_flavor.item", request_method="GET", renderer=JSON, permission="authenticated"
 )
 def get_flavor(request):
-    return request.ok(flavor_json(request.openstack.get_flavor(request.matchdict["flavor_id"])))
+    return request.ok(
+        flavor_json(
+            request.openstack.get_flavor(path_openstack_id(request, "flavor_id", "server-flavor"))
+        )
+    )

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from cloudcontroller.groups import services
 from cloudcontroller.groups.models import SystemGroup
+from cloudcontroller.meta import path_id
 from common.errors import BadRequest, NotFound
 from common.jsonbody import Body
 from common.ownership import can_see, visible_owner_ids
@@ -17,9 +18,10 @@ JSON = "scm_json"
 
 
 def _visible_group(request) -> SystemGroup:
-    group = request.db.get(SystemGroup, request.matchdict["group_id"])
+    group_id = path_id(request, "group_id", "group")
+    group = request.db.get(SystemGroup, group_id)
     if group is None or not can_see(request, group.cloudauth_id):
-        raise NotFound(f"no group {request.matchdict['group_id']}")
+        raise NotFound(f"no group {group_id}")
     return group
 
 

@@ -7,6 +7,7 @@ from pyramid.view import view_config
 from cloudcontroller.images import services
 from cloudcontroller.users.lookup import system_user_for
 from common.ownership import sees_everything
+from common.params import path_openstack_id
 
 JSON = "scm_json"
 
@@ -40,5 +41,7 @@ def list_images(request):
 )
 def get_image(request):
     sees_all, names = requester(request)
-    image = services.usable_image(request.openstack, request.matchdict["image_id"], sees_all, names)
+    image = services.usable_image(
+        request.openstack, path_openstack_id(request, "image_id", "server-image"), sees_all, names
+    )
     return request.ok(services.image_json(image))

@@ -11,6 +11,7 @@ never reached the database): a worker killed anywhere resumes without leaking or
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -319,13 +320,23 @@ def wait_active(state: State, ctx: Context, timeout: float, setting: str) -> str
             _to(state, m.CONFIGURING, "ready", ctx.now)
         return CONTINUE
     if timed_out(state, ctx, timeout):
-        return fail(
-            state,
-            ctx,
-            m.ERROR,
-            f"not ACTIVE within {timeout:g} s (virtualization.{setting}); configuration aborted",
+        reason = (
+            f"not ACTIVE within {timeout:g} s (virtualization.{setting}); configuration aborted"
         )
+        if setting == "boot_timeout" and state.server_id:
+            # A server stuck in BUILD holds its host's capacity (and a GPU) until deleted: let
+            # it go now; the boot volume stays, and a power cycle boots a new server from it.
+            release_server(state, ctx)
+            reason += "; its server was deleted to free its capacity (the boot volume is kept)"
+        return fail(state, ctx, m.ERROR, reason)
     return WAIT
+
+
+def release_server(state: State, ctx: Context) -> None:
+    with contextlib.suppress(errors.NotFound):  # gone already
+        ctx.openstack.delete_server(state.server_id)
+    ctx.checkpoint("server_released")
+    state.server_id = state.private_ip = None
 
 
 def assign_address(state: State, ctx: Context) -> str:

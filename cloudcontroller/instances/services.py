@@ -10,7 +10,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from cloudcontroller.images.services import usable_image
 from cloudcontroller.images.views import requester
@@ -23,6 +23,7 @@ from cloudcontroller.users.models import SystemUser
 from common.envelope import utc_text
 from common.errors import BadRequest, Conflict, Forbidden, NotFound
 from common.ownership import can_see, visible_owner_ids
+from common.params import is_openstack_id
 
 # -- shapes ----------------------------------------------------------------------------------
 # The columns an instance's JSON shows: a listing reads only these.
@@ -196,7 +197,7 @@ def access(request, inst: m.ServerInstance) -> Access:
 
 
 def get_instance(request, instance_id: str) -> tuple[m.ServerInstance, Access]:
-    inst = request.db.get(m.ServerInstance, instance_id) if len(instance_id) <= 32 else None
+    inst = request.db.get(m.ServerInstance, instance_id)
     if inst is None:
         raise NotFound(f"no server-instance {instance_id}")
     return inst, access(request, inst)
@@ -209,8 +210,11 @@ def create(request, body: dict) -> m.ServerInstance:
     db = request.db
     image_id, flavor_ref = body.get("server-image"), body.get("server-flavor")
     for name, value in (("server-image", image_id), ("server-flavor", flavor_ref)):
-        if not isinstance(value, str) or not value or len(value) > 64:
+        if not value:
             raise BadRequest(f"{name} is required")
+        if not is_openstack_id(value) or len(value) > 64:
+            # checked before it goes into an OpenStack URL: ".." would climb the path
+            raise BadRequest(f"{name} must be an OpenStack id, not {str(value)[:40]!r}")
     owner = body.get("cloudauth-id") or request.identity.userid
     if not isinstance(owner, str) or len(owner) > 32:
         raise BadRequest("cloudauth-id must be a Cloud Auth user id")
@@ -228,11 +232,7 @@ def create(request, body: dict) -> m.ServerInstance:
         raise BadRequest(f"no server-flavor {flavor_ref}") from None
     sees_all, names = requester(request)
     usable_image(request.openstack, image_id, sees_all, names)
-    cap = s.flavor_caps.get(flavor.id, s.flavor_caps.get(flavor.name))
-    if cap is not None:
-        check_cap(db, owner, flavor.id, cap)
-    if flavor.wants_gpu and s.gpu_query:
-        check_free_gpus(request, flavor)
+    check_flavor_limits(request, owner, flavor)
     inst = m.ServerInstance(
         id=m.new_uuid(),
         cloudauth_id=owner,
@@ -258,19 +258,37 @@ def create(request, body: dict) -> m.ServerInstance:
     return inst
 
 
+def check_flavor_limits(request, owner: str, flavor) -> None:
+    """What a create and a power-on must both pass before a Nova server is asked for: the
+    owner's cap on the flavor, and a free GPU for a GPU flavor (409 before anything changes)."""
+    s = request.registry["scm.settings"].instances
+    cap = s.flavor_caps.get(flavor.id, s.flavor_caps.get(flavor.name))
+    if cap is not None:
+        check_cap(request.db, owner, flavor.id, cap)
+    if flavor.wants_gpu and s.gpu_query:
+        check_free_gpus(request, flavor)
+
+
 def check_cap(db, owner: str, flavor_id: str, cap: int) -> None:
-    """Refuse a create beyond ``virtualization.flavor_caps``. The owner's system-user row is
-    locked first, so two creates of one owner count one after the other (on MySQL; SQLite's
-    writers are serialised anyway), and the count is a locking read: it sees the other's
-    committed insert, not the snapshot of an earlier read."""
+    """Refuse a create or power-on beyond ``virtualization.flavor_caps``: how many servers of a
+    flavor a user can *run* (seed 1.9.8), so only instances holding or getting a Nova server
+    count; a STOPPED one holds none, nor does one whose failed boot released its server. The
+    owner's system-user row is locked first, so two requests of one owner count one after the
+    other (on MySQL; SQLite's writers are serialised anyway), and the count is a locking read: it
+    sees the other's committed change, not the snapshot of an earlier read."""
     db.execute(select(SystemUser.id).where(SystemUser.cloudauth_id == owner).with_for_update())
+    t = m.ServerInstance
     running = db.scalar(
         select(func.count())
-        .select_from(m.ServerInstance)
+        .select_from(t)
         .where(
-            m.ServerInstance.cloudauth_id == owner,
-            m.ServerInstance.flavor_id == flavor_id,
-            m.ServerInstance.desired != m.GONE,
+            t.cloudauth_id == owner,
+            t.flavor_id == flavor_id,
+            t.desired != m.GONE,
+            or_(
+                t.server_id.is_not(None),
+                and_(t.desired == m.ON, t.status.not_in((m.ERROR, m.FAILED, m.STOPPED))),
+            ),
         )
         .with_for_update(read=True)
     )
@@ -346,6 +364,11 @@ def change_power(request, inst: m.ServerInstance, power: str) -> None:
             return
         if inst.status != m.STOPPED:
             raise Conflict(f"the server-instance is {inst.status}; power it on once STOPPED")
+        try:
+            flavor = request.openstack.get_flavor(inst.flavor_id)
+        except os_errors.NotFound:
+            raise Conflict(f"server-flavor {inst.flavor_id} no longer exists") from None
+        check_flavor_limits(request, inst.cloudauth_id, flavor)
         _bump(request, inst, desired=m.ON, status=m.STARTING, phase="", status_reason=None)
     elif power == "off":
         if inst.desired == m.OFF:
@@ -371,10 +394,23 @@ def change_power(request, inst: m.ServerInstance, power: str) -> None:
 
 def set_users(request, inst: m.ServerInstance, grants: list[UserGrant]) -> None:
     check_users_exist(request.db, grants)
-    inst.users = [
-        m.InstanceUser(user_id=g.user_id, can_power=g.can_power, can_delete=g.can_delete)
-        for g in grants
-    ]
+    # The list sent is the result, however often it is sent: rows of users still listed are
+    # updated in place, not deleted and inserted again (the flush would insert the new row
+    # before deleting the old one and break the (instance, user) unique key).
+    current = {u.user_id: u for u in inst.users}
+    wanted = {g.user_id for g in grants}
+    for user in list(inst.users):
+        if user.user_id not in wanted:
+            inst.users.remove(user)
+    request.db.flush()
+    for g in grants:
+        row = current.get(g.user_id)
+        if row is None:
+            inst.users.append(
+                m.InstanceUser(user_id=g.user_id, can_power=g.can_power, can_delete=g.can_delete)
+            )
+        else:
+            row.can_power, row.can_delete = g.can_power, g.can_delete
     if inst.status == m.ACTIVE and inst.desired == m.ON:
         # The sshd AllowUsers lines follow the list: configure the running VM again.
         _bump(request, inst, status=m.CONFIGURING, phase="configure")

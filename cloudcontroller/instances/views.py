@@ -7,6 +7,7 @@ from pyramid.view import view_config
 
 from cloudcontroller.instances import models as m
 from cloudcontroller.instances import services
+from cloudcontroller.meta import path_id
 from common.envelope import ok_json_text
 from common.errors import BadRequest, Forbidden
 from common.jsonbody import Body
@@ -63,6 +64,7 @@ def list_instances(request):
 )
 def create_instance(request):
     inst = services.create(request, json_body(request))
+    request.response.status = 201
     return request.ok(services.instance_json(inst))
 
 
@@ -73,7 +75,7 @@ def create_instance(request):
     permission="authenticated",
 )
 def get_instance(request):
-    inst, _ = services.get_instance(request, request.matchdict["instance_id"])
+    inst, _ = services.get_instance(request, path_id(request, "instance_id", "server-instance"))
     return request.ok(services.instance_json(inst))
 
 
@@ -84,7 +86,9 @@ def get_instance(request):
     permission="authenticated",
 )
 def change_instance(request):
-    inst, allowed = services.get_instance(request, request.matchdict["instance_id"])
+    inst, allowed = services.get_instance(
+        request, path_id(request, "instance_id", "server-instance")
+    )
     body = json_body(request)
     unknown = set(body) - {"power", "users"}
     if unknown or not body:
@@ -108,7 +112,9 @@ def change_instance(request):
     permission="authenticated",
 )
 def delete_instance(request):
-    inst, allowed = services.get_instance(request, request.matchdict["instance_id"])
+    inst, allowed = services.get_instance(
+        request, path_id(request, "instance_id", "server-instance")
+    )
     if not allowed.delete:
         raise Forbidden("you may not delete this server-instance")
     services.delete(request, inst)

@@ -24,6 +24,7 @@ from keystoneclient.v3 import client as keystone_client
 from neutronclient.common import exceptions as neutron_exc
 from neutronclient.v2_0 import client as neutron_client
 from novaclient import api_versions as nova_versions
+from novaclient import base as nova_base
 from novaclient import client as nova_client
 
 from cloudcontroller.openstack import errors
@@ -142,6 +143,19 @@ def _ignore_missing(call: Callable[[], Any]) -> None:
             raise
 
 
+def _no_completion_cache(cache_type, obj_class, mode):
+    return contextlib.nullcontext()
+
+
+def _without_completion_cache(nova) -> None:
+    """novaclient opens a shell-completion cache under ``~/.novaclient`` on every listing and
+    create, whatever ``os_cache`` says (``Manager.completion_cache``); a service writes only
+    where its settings say, so each manager of this client gets a cache that writes nothing."""
+    for manager in vars(nova).values():
+        if isinstance(manager, nova_base.Manager):
+            manager.completion_cache = _no_completion_cache
+
+
 class OpenStackDriver:
     """`interfaces.OpenStack` over the real client libraries. Builds its clients lazily (the
     constructor never touches the network) and reuses one keystoneauth session."""
@@ -168,6 +182,7 @@ class OpenStackDriver:
         wanted = nova_versions.APIVersion(s.nova_microversion)
         try:
             nova = nova_client.Client(wanted, endpoint_type=s.interface, **common)
+            _without_completion_cache(nova)
             nova_versions.discover_version(nova, wanted)
         except Exception as exc:
             if type(exc).__name__ == "UnsupportedVersion":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyramid.view import view_config
 from sqlalchemy import select
 
+from cloudcontroller.meta import path_id
 from cloudcontroller.storage import services
 from cloudcontroller.storage.models import StorageVolume
 from cloudcontroller.users.services import get_visible_user
@@ -35,9 +36,10 @@ def list_volumes(request):
 
 
 def _visible_volume(request) -> StorageVolume:
-    volume = request.db.get(StorageVolume, request.matchdict["volume_id"])
+    volume_id = path_id(request, "volume_id", "storage volume")
+    volume = request.db.get(StorageVolume, volume_id)
     if volume is None or not can_see(request, volume.cloudauth_id):
-        raise NotFound(f"no storage volume {request.matchdict['volume_id']}")
+        raise NotFound(f"no storage volume {volume_id}")
     return volume
 
 

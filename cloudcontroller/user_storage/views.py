@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyramid.view import view_config
 from sqlalchemy import select
 
+from cloudcontroller.meta import path_id
 from cloudcontroller.user_storage import services
 from cloudcontroller.users.models import SystemUser
 from cloudcontroller.users.services import get_visible_user
@@ -33,7 +34,7 @@ def list_user_storage(request):
     route_name="user_storage.item", request_method="GET", renderer=JSON, permission="authenticated"
 )
 def show_user_storage(request):
-    su = get_visible_user(request, request.matchdict["user_id"])
+    su = get_visible_user(request, path_id(request, "user_id", "system user"))
     return request.ok(services.usage_json(request.db, su))
 
 
@@ -42,7 +43,7 @@ def show_user_storage(request):
 )
 def set_user_quota(request):
     """Body: ``{"quota-bytes": <int>}``; the superuser or the controller's admin only."""
-    su = get_visible_user(request, request.matchdict["user_id"])
+    su = get_visible_user(request, path_id(request, "user_id", "system user"))
     if not sees_everything(request.identity):
         raise Forbidden("only the superuser sets user storage quotas")
     quota = Body(request).optional_int("quota-bytes", minimum=0)

@@ -18,9 +18,9 @@ from sqlalchemy import or_, select
 
 from cloudcontroller.openstack import errors as os_errors
 from cloudcontroller.storage.drivers import undo_all
-from cloudcontroller.users import ids
+from cloudcontroller.users import ids, names
 from cloudcontroller.users.models import SshKey, SystemUser
-from cloudcontroller.users.sshkeys import parse_keys, write_authorized_keys
+from cloudcontroller.users.sshkeys import parse_keys, remove_authorized_keys, write_authorized_keys
 from cloudcontroller.users.unix import UnixAccounts
 from common.errors import APIError, BadRequest, Conflict, Forbidden, NotFound, Unavailable
 from common.ownership import can_see
@@ -51,37 +51,31 @@ def get_visible_user(request, user_id: str | None, cloudauth_id: str | None = No
     return su
 
 
-def create_user(request, cloudauth_id: str, system_name: str) -> SystemUser:
+def create_user(request, cloudauth_id: str, system_name: str | None) -> SystemUser:
+    """The system account of a Cloud Auth user. Its name is the directory's (ldap driver) or
+    one that does not exist on the host yet (local/nis): never another account's."""
     db, settings = request.db, request.registry["scm.settings"]
     us = settings.users
     if not can_see(request, cloudauth_id):
         raise Forbidden("you may create system accounts only for yourself or your managed users")
-    valid_name(system_name)
+    if system_name:
+        valid_name(system_name)
     if db.scalar(select(SystemUser).where(SystemUser.cloudauth_id == cloudauth_id)):
         raise Conflict("this Cloud Auth user already has a system account on this controller")
+    cloudauth = request.registry["scm.cloudauth"]
+    # NotFound for an unknown user
+    account = cloudauth.service_call("GET", f"/user/view/{cloudauth_id}")["data"]
+    if us.driver == "ldap":
+        system_name = valid_name(names.ldap_system_name(request.registry, account, system_name))
+    elif not system_name:
+        raise BadRequest("system-name is required")
     if db.scalar(select(SystemUser).where(SystemUser.system_name == system_name)):
         raise Conflict(f"system name {system_name} is taken")
-    cloudauth = request.registry["scm.cloudauth"]
-    cloudauth.service_call("GET", f"/user/view/{cloudauth_id}")  # NotFound for an unknown user
 
     unix = UnixAccounts(us) if us.manages_unix else None
-    uid = None
-    if unix is not None:
-        existing = unix.users().get(system_name)
-        if existing is not None:
-            if not us.uid_min <= existing[0] <= us.uid_max or not ids.claim(
-                db, existing[0], "user", system_name
-            ):
-                raise Conflict(f"system name {system_name} already exists on this host")
-            uid = existing[0]  # left by an earlier attempt that crashed: resume
-        else:
-            uid = ids.allocate(db, "user", system_name, us.uid_min, us.uid_max, unix.taken_ids())
+    uid = _unix_id(db, us, unix, cloudauth_id, system_name) if unix is not None else None
     storage_on = settings.storage.enabled
-    home = (
-        os.path.join(settings.storage.root, system_name)
-        if storage_on
-        else os.path.join(us.home_root, system_name)
-    )
+    home = home_of(settings, system_name)
     su = SystemUser(
         cloudauth_id=cloudauth_id,
         system_name=system_name,
@@ -95,7 +89,7 @@ def create_user(request, cloudauth_id: str, system_name: str) -> SystemUser:
     undo: list = []
     try:
         if unix is not None:
-            unix.add_user(system_name, uid, home)
+            unix.add_user(system_name, uid, home, names.gecos_for(cloudauth_id))
             undo.append(lambda: (unix.delete_user(system_name), unix.publish()))
             unix.publish()
         su.keystone_user_id = _keystone_user(request, system_name, undo)
@@ -109,6 +103,30 @@ def create_user(request, cloudauth_id: str, system_name: str) -> SystemUser:
         undo_all(undo)
         raise
     return su
+
+
+def home_of(settings, system_name: str) -> str:
+    """The account's $HOME: on its storage volume when storage is on, else under home_root."""
+    root = settings.storage.root if settings.storage.enabled else settings.users.home_root
+    return os.path.join(root, system_name)
+
+
+def _unix_id(db, us, unix: UnixAccounts, cloudauth_id: str, name: str) -> int:
+    """A new uid for ``name``, or the uid of the entry an earlier, crashed attempt for this same
+    Cloud Auth user left (its GECOS marker says so). Any other existing user or group of that
+    name belongs to someone else: taking it over would hand over their files and SSH access."""
+    existing = unix.users().get(name)
+    taken = Conflict(f"system name {name} already exists on this host")
+    if existing is not None:
+        ours = unix.gecos(name) == names.gecos_for(cloudauth_id)
+        if not ours or not us.uid_min <= existing[0] <= us.uid_max:
+            raise taken
+        if not ids.claim(db, existing[0], "user", name):
+            raise taken
+        return existing[0]  # left by an earlier attempt that crashed: resume
+    if name in unix.groups() or names.host_has_name(us.root, name):
+        raise taken
+    return ids.allocate(db, "user", name, us.uid_min, us.uid_max, unix.taken_ids())
 
 
 def _keystone_user(request, name: str, undo: list) -> str:
@@ -170,8 +188,9 @@ def set_ssh_keys(request, su: SystemUser, lines: list[str]) -> None:
             raise Conflict("the user has no storage volume yet: create one before pushing keys")
         home = volume.path
     else:
-        home = os.path.join(settings.users.home_root, su.system_name)
-    write_authorized_keys(home, su.uid, su.gid, [k.line for k in keys])
+        home = home_of(settings, su.system_name)
+    uid, gid = names.account_uid(settings.users.driver, su)
+    write_authorized_keys(home, uid, gid, [k.line for k in keys])
     for old in db.scalars(select(SshKey).where(SshKey.user_id == su.id)):
         db.delete(old)
     for k in keys:
@@ -258,6 +277,7 @@ def delete_user(request, su: SystemUser) -> None:
     unix = UnixAccounts(us) if us.manages_unix else None
     undo: list = []
     try:
+        _remove_keys(db, settings, su, undo)
         _unregister(request.registry["scm.cloudauth"], settings.cloud_controller_id, su, undo)
         if unix is not None:
             entry = unix.users().get(su.system_name)
@@ -265,7 +285,9 @@ def delete_user(request, su: SystemUser) -> None:
                 uid, home = entry[0], entry[2]
                 groups = [g.name for g in unix.groups().values() if su.system_name in g.members]
                 # before the change: a userdel that worked and a groupdel that failed still undo
-                undo.append(lambda: _restore_unix(unix, su.system_name, uid, home, groups))
+                undo.append(
+                    lambda: _restore_unix(unix, su.system_name, uid, home, groups, su.cloudauth_id)
+                )
             unix.delete_user(su.system_name)  # also a private group left by a crashed attempt
             unix.publish()
         _delete_keystone_user(request, su, undo)
@@ -283,8 +305,25 @@ def delete_user(request, su: SystemUser) -> None:
         raise
 
 
-def _restore_unix(unix: UnixAccounts, name: str, uid: int, home: str, groups: list[str]) -> None:
-    unix.add_user(name, uid, home)
+def _remove_keys(db, settings, su: SystemUser, undo: list) -> None:
+    """Remove the authorized_keys SCM wrote for this account (before userdel, while the uid is
+    still known); a failure later on writes them back. A home that is gone, or no longer this
+    account's, is left alone."""
+    lines = [k.line for k in db.scalars(select(SshKey).where(SshKey.user_id == su.id))]
+    if not lines:
+        return
+    home = home_of(settings, su.system_name)
+    uid, gid = names.account_uid(settings.users.driver, su)
+    if remove_authorized_keys(home, uid):
+        undo.append(lambda: write_authorized_keys(home, uid, gid, lines))
+    else:
+        log.warning("keys of %s not removed: %s fails the home checks", su.system_name, home)
+
+
+def _restore_unix(
+    unix: UnixAccounts, name: str, uid: int, home: str, groups: list[str], cloudauth_id: str
+) -> None:
+    unix.add_user(name, uid, home, names.gecos_for(cloudauth_id))
     if groups:
         unix.set_secondary_groups(name, groups)
     unix.publish()

@@ -1,16 +1,17 @@
 """SSH public keys (``scm.ssh_key_mgmt``): validated, and written to
-``$HOME/.ssh/authorized_keys`` owned by the user, ``.ssh`` 0700 and the file 0600."""
+``$HOME/.ssh/authorized_keys`` owned by the user, ``.ssh`` 0700 and the file 0600, only into a
+home that belongs to the account and never through a link."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import os
 import re
-import stat
+import secrets
 import struct
-import tempfile
 from dataclasses import dataclass
 
 from common.errors import BadRequest, Conflict
@@ -29,6 +30,9 @@ KEY_TYPES = frozenset(
 MIN_RSA_BITS = 2048
 MAX_KEYS = 50
 COMMENT = re.compile(r"^[\x21-\x7e ]{0,255}$")
+AUTHORIZED_KEYS = "authorized_keys"
+_NOFOLLOW = os.O_NOFOLLOW
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 @dataclass(frozen=True)
@@ -101,35 +105,98 @@ def parse_keys(lines: list[str]) -> list[PublicKey]:
 
 
 def write_authorized_keys(home: str, uid: int | None, gid: int | None, lines: list[str]) -> None:
-    """Replace ``home/.ssh/authorized_keys`` atomically. Refuses a symlinked ``.ssh`` or a
-    missing home: root must never be led to write elsewhere by a user's link."""
+    """Replace ``home/.ssh/authorized_keys`` atomically, as the account's own file.
+
+    Root writes here on a user's behalf, into a directory that user controls: every step goes
+    through directory descriptors opened with ``O_NOFOLLOW``, so no link the user (or anyone)
+    planted can lead the write elsewhere, and the home must belong to the account's uid, so a
+    system name pointing at someone else's home writes nothing."""
+    with _ssh_dir(home, uid, gid, create=True) as ssh_fd:
+        tmp = f".authorized_keys.scm.{secrets.token_hex(8)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600, dir_fd=ssh_fd)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                os.fchown(f.fileno(), uid, gid if gid is not None else -1)
+                os.fchmod(f.fileno(), 0o600)
+                f.write("".join(line + "\n" for line in lines))
+                f.flush()
+                os.fsync(f.fileno())
+            # rename() replaces a link named authorized_keys itself, never what it points to
+            os.replace(tmp, AUTHORIZED_KEYS, src_dir_fd=ssh_fd, dst_dir_fd=ssh_fd)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp, dir_fd=ssh_fd)
+            raise
+
+
+def remove_authorized_keys(home: str, uid: int | None) -> bool:
+    """Remove the ``authorized_keys`` SCM wrote (and ``.ssh`` when that leaves it empty); False
+    when the home is gone or fails the checks (nothing removed: it is not this account's)."""
     try:
-        home_stat = os.lstat(home)
+        with (
+            _ssh_dir(home, uid, None, create=False) as ssh_fd,
+            contextlib.suppress(FileNotFoundError),
+        ):
+            os.unlink(AUTHORIZED_KEYS, dir_fd=ssh_fd)
+    except (HomeRefused, FileNotFoundError):
+        return False
+    with contextlib.suppress(OSError), _home_dir(home, uid) as home_fd:
+        os.rmdir(".ssh", dir_fd=home_fd)  # only when empty: the user's own files stay
+    return True
+
+
+class HomeRefused(Conflict):
+    """The $HOME (or its .ssh) is not a plain directory owned by the account: nothing written."""
+
+
+@contextlib.contextmanager
+def _home_dir(home: str, uid: int | None):
+    if uid is None:
+        raise HomeRefused(f"the account of {home} has no uid on this host; refusing to write keys")
+    try:
+        fd = os.open(home, _DIR_FLAGS)
     except FileNotFoundError:
-        raise Conflict(
+        raise HomeRefused(
             f"the $HOME {home} does not exist; create the storage volume first"
         ) from None
-    if not stat.S_ISDIR(home_stat.st_mode):
-        raise Conflict(f"the $HOME {home} is not a directory")
-    ssh = os.path.join(home, ".ssh")
+    except OSError:
+        raise HomeRefused(f"the $HOME {home} is not a directory (a link?); refusing") from None
     try:
-        ssh_stat = os.lstat(ssh)
-        if not stat.S_ISDIR(ssh_stat.st_mode):
-            raise Conflict(f"{ssh} is not a directory (a link?); refusing to write keys")
-    except FileNotFoundError:
-        os.mkdir(ssh, 0o700)
-    os.chmod(ssh, 0o700)
-    if uid is not None:
-        os.chown(ssh, uid, gid if gid is not None else -1, follow_symlinks=False)
-    fd, tmp = tempfile.mkstemp(dir=ssh, prefix=".authorized_keys.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write("".join(line + "\n" for line in lines))
-            os.fchmod(f.fileno(), 0o600)
-            if uid is not None:
-                os.fchown(f.fileno(), uid, gid if gid is not None else -1)
-        os.replace(tmp, os.path.join(ssh, "authorized_keys"))
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        owner = os.fstat(fd).st_uid
+        if owner != uid:
+            raise HomeRefused(
+                f"the $HOME {home} belongs to uid {owner}, not to the account's uid {uid}; "
+                "refusing to write keys"
+            )
+        yield fd
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _ssh_dir(home: str, uid: int | None, gid: int | None, create: bool):
+    with _home_dir(home, uid) as home_fd:
+        made = False
+        if create:
+            try:
+                os.mkdir(".ssh", 0o700, dir_fd=home_fd)
+                made = True
+            except FileExistsError:
+                pass
+        try:
+            fd = os.open(".ssh", _DIR_FLAGS, dir_fd=home_fd)
+        except FileNotFoundError:
+            raise  # nothing to remove (create=False); never "a link"
+        except OSError:
+            raise HomeRefused(f"{home}/.ssh is not a directory (a link?); refusing") from None
+        try:
+            if made:
+                os.fchown(fd, uid, gid if gid is not None else -1)
+            elif os.fstat(fd).st_uid != uid:
+                raise HomeRefused(
+                    f"{home}/.ssh belongs to uid {os.fstat(fd).st_uid}, not {uid}; refusing"
+                )
+            os.fchmod(fd, 0o700)
+            yield fd
+        finally:
+            os.close(fd)

@@ -48,6 +48,10 @@ class UnixAccounts:
         """name → (uid, gid, home)"""
         return {r[0]: (int(r[2]), int(r[3]), r[5]) for r in self._rows("passwd") if len(r) >= 7}
 
+    def gecos(self, name: str) -> str | None:
+        """The GECOS field of ``name``'s passwd entry (None without an entry)."""
+        return next((r[4] for r in self._rows("passwd") if len(r) >= 7 and r[0] == name), None)
+
     def groups(self) -> dict[str, GroupEntry]:
         out = {}
         for r in self._rows("group"):
@@ -60,13 +64,14 @@ class UnixAccounts:
         return {u[0] for u in self.users().values()} | {g.gid for g in self.groups().values()}
 
     # -- changing (each step idempotent, so a retry after a crash resumes) -----------------------
-    def add_user(self, name: str, uid: int, home: str) -> None:
+    def add_user(self, name: str, uid: int, home: str, gecos: str = "") -> None:
         if name not in self.groups():
             self._run(self.s.groupadd, "-g", str(uid), name)
         if name not in self.users():
             self._run(
                 self.s.useradd,
                 *("-M", "-N", "-u", str(uid), "-g", str(uid), "-d", home, "-s", self.s.shell),
+                *(("-c", gecos) if gecos else ()),
                 name,
             )
 

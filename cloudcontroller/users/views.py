@@ -6,6 +6,7 @@ from __future__ import annotations
 from pyramid.view import view_config
 from sqlalchemy import select
 
+from cloudcontroller.meta import path_id
 from cloudcontroller.users import services
 from cloudcontroller.users.models import SystemUser
 from common.errors import BadRequest
@@ -39,11 +40,11 @@ def list_users(request):
     route_name="user.collection", request_method="POST", renderer=JSON, permission="authenticated"
 )
 def create_user(request):
-    """Body: ``{"cloudauth-id": <default: the caller>, "system-name": ...,
-    "ssh-public-keys": [...] (optional)}``."""
+    """Body: ``{"cloudauth-id": <default: the caller>, "system-name": ... (the directory's
+    under users.driver = ldap: may be left out), "ssh-public-keys": [...] (optional)}``."""
     body = Body(request)
     owner = body.optional_str("cloudauth-id", 64) or request.identity.userid
-    su = services.create_user(request, owner, body.str("system-name", 64))
+    su = services.create_user(request, owner, body.optional_str("system-name", 64))
     if body.present("ssh-public-keys"):
         services.set_ssh_keys(request, su, body.str_list("ssh-public-keys", 50))
     request.response.status = 201
@@ -54,7 +55,7 @@ def create_user(request):
     route_name="user.item", request_method="GET", renderer=JSON, permission="authenticated"
 )
 def show_user(request):
-    su = services.get_visible_user(request, request.matchdict["user_id"])
+    su = services.get_visible_user(request, path_id(request, "user_id", "system user"))
     return request.ok(services.user_json(request.db, su))
 
 
@@ -63,7 +64,7 @@ def show_user(request):
 )
 def update_user(request):
     """Body: ``{"ssh-public-keys": [...]}`` replaces the user's keys ([] removes them all)."""
-    su = services.get_visible_user(request, request.matchdict["user_id"])
+    su = services.get_visible_user(request, path_id(request, "user_id", "system user"))
     body = Body(request)
     if not body.present("ssh-public-keys"):
         raise BadRequest("nothing to change: give ssh-public-keys")
@@ -76,7 +77,7 @@ def update_user(request):
 )
 def delete_user(request):
     """Removes the system account (409 while it has server-instances or a storage volume)."""
-    su = services.get_visible_user(request, request.matchdict["user_id"])
+    su = services.get_visible_user(request, path_id(request, "user_id", "system user"))
     user_id = su.id
     services.delete_user(request, su)
     return request.ok({"user-id": user_id})

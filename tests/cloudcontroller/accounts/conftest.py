@@ -57,3 +57,59 @@ def app_with(make_controller_app, registered_controller, sysroot):
         )
 
     return build
+
+
+# --- users.driver = ldap against a real directory -------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def cc_slapd(tmp_path_factory):
+    """A real slapd holding alice, bob, carol (tests/cloudauth/ldap/slapd.py)."""
+    from tests.cloudauth.ldap.slapd import slapd_missing, start_slapd
+    from tests.conftest import skip_or_fail
+
+    reason = slapd_missing()
+    if reason is not None:
+        skip_or_fail(reason)
+    server = start_slapd(tmp_path_factory.mktemp("cc-slapd"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def ldap_cloudauth(tmp_path_factory, cc_slapd):
+    """A Cloud Auth whose logins go to ``cc_slapd``: ``login("alice", "alice-pw")`` makes a
+    directory account."""
+    from tests import live
+
+    peer = live.LiveCloudAuth(
+        f"sqlite:///{tmp_path_factory.mktemp('cc-ldap-auth')}/cloudauth.sqlite",
+        live.shared_cache(),
+        **cc_slapd.raw_settings(),
+    )
+    peer.post("/cloud_controller/create", peer.admin, id="1", name="cc1")
+    yield peer
+    peer.close()
+
+
+@pytest.fixture
+def ldap_app_with(cc_db_url, cc_session_factory, ldap_cloudauth, cc_slapd, simulator):
+    """``ldap_app_with(**settings)``: the controller with users.driver = ldap, its directory
+    settings pointing at ``cc_slapd``, talking to ``ldap_cloudauth``."""
+    from cloudcontroller import main
+    from tests.cloudcontroller.conftest import controller_settings
+
+    account = ldap_cloudauth.service_account("cloudcontroller_admin")
+
+    def build(**overrides):
+        settings = {"users.driver": "ldap", **cc_slapd.raw_settings()}
+        settings.update(overrides)
+        app = main(
+            {},
+            **controller_settings(cc_db_url, ldap_cloudauth, account, simulator, **settings),
+        )
+        app.registry["scm.dbsession_factory"] = cc_session_factory
+        app.registry["scm.cache"] = ldap_cloudauth.cache
+        return webtest.TestApp(app, extra_environ={"REMOTE_ADDR": "127.0.0.1"})
+
+    return build

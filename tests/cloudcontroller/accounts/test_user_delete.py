@@ -89,16 +89,6 @@ def test_configured_userdel_and_groupdel_get_the_prefix_and_name(app_with, cloud
     assert groupdel.calls == [["--prefix", root, user["system-name"]]]
 
 
-def test_ldap_driver_removes_only_keystone_and_cloudauth(app_with, cloudauth, sysroot):
-    app = app_with(**{"users.driver": "ldap"})
-    before = (sysroot / "etc" / "passwd").read_text()
-    who, user = new_user(app, cloudauth)
-    app.delete(f"/user/{user['user-id']}", headers=who.headers)
-    assert (sysroot / "etc" / "passwd").read_text() == before
-    assert user["system-name"] not in keystone_names(app)
-    assert accounts(cloudauth, who) == []
-
-
 def test_refused_while_a_storage_volume_exists(app_with, cloudauth, tmp_path, sysroot):
     app = app_with(**{"storage.driver": "mkdir", "storage.mkdir.root": str(tmp_path / "h")})
     who, user = new_user(app, cloudauth)

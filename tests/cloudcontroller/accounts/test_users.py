@@ -31,6 +31,7 @@ def test_local_driver_adds_the_account_keystone_user_and_cloudauth_account(
     assert int(entry[2]) == data["uid"] >= 10000
     assert entry[3] == entry[2]  # user private group
     assert entry[5] == f"/home/{name}"
+    assert entry[4] == f"SCM {who.userid}"  # marks SCM's own entries (a crash's leftover)
     assert f"{name}:x:{data['uid']}:" in (sysroot / "etc" / "group").read_text()
     assert name in (sysroot / "etc" / "shadow").read_text()
     # registered back in Cloud Auth, uuid = the controller's user-id
@@ -80,15 +81,6 @@ def test_nis_driver_rebuilds_the_maps(app_with, cloudauth, sysroot, nis_make):
     app.post_json("/user", {"system-name": name}, headers=who.headers, status=201)
     assert name in passwd(sysroot)
     assert nis_make.calls == [["-C", "/var/yp"]]
-
-
-def test_ldap_driver_touches_no_local_files(app_with, cloudauth, sysroot):
-    before = (sysroot / "etc" / "passwd").read_text()
-    app = app_with(**{"users.driver": "ldap"})
-    who = cloudauth.user()
-    data = app.post_json("/user", {"system-name": unique_name()}, headers=who.headers).json["data"]
-    assert data["uid"] is None and data["system-primary-group"] is None
-    assert (sysroot / "etc" / "passwd").read_text() == before
 
 
 @pytest.mark.parametrize("name", ["Root", "1abc", "a" * 33, "a b", "x;rm"])
@@ -163,16 +155,19 @@ def test_failure_half_way_undoes_every_step(app_with, cloudauth, sysroot, simula
 def test_a_retry_after_a_crash_resumes_with_the_leftover_account(app_with, cloudauth, sysroot):
     # A crash after useradd but before the commit leaves the passwd entry (uid in SCM's range)
     # and no row: the retry adopts it instead of failing or duplicating it.
+    # SCM marks its entries with the Cloud Auth user (GECOS), so only a retry for the same user
+    # adopts one (test_takeover.py: anyone else's is refused).
     name = unique_name()
+    who = cloudauth.user()
+    line = f"{name}:x:10042:10042:SCM {who.userid}:/home/{name}:/bin/bash"
     with (sysroot / "etc" / "passwd").open("a") as f:
-        f.write(f"{name}:x:10042:10042::/home/{name}:/bin/bash\n")
+        f.write(line + "\n")
     with (sysroot / "etc" / "group").open("a") as f:
         f.write(f"{name}:x:10042:\n")
-    who = cloudauth.user()
     data = app_with().post_json("/user", {"system-name": name}, headers=who.headers).json["data"]
     assert data["uid"] == 10042
     assert [ln for ln in (sysroot / "etc" / "passwd").read_text().splitlines() if name in ln] == [
-        f"{name}:x:10042:10042::/home/{name}:/bin/bash"
+        line
     ]
 
 

@@ -58,7 +58,7 @@ class Stack:
             db.commit()
             return user.id
 
-    def create(self, who, flavor="1", status=200, **body) -> dict:
+    def create(self, who, flavor="1", status=201, **body) -> dict:
         images = self.app.get("/server-image", headers=who.headers).json["data"]
         image = body.pop("image", None) or next(
             i["id"] for i in images if i["name"] == "CentOS-7-loginnode"

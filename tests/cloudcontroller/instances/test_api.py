@@ -112,7 +112,7 @@ def test_concurrent_creates_stop_at_the_cap(make_stack, cloudauth):
 
     with ThreadPoolExecutor(8) as pool:
         statuses = sorted(pool.map(create, range(8)))
-    assert statuses == [200, 200] + [409] * 6
+    assert statuses == [201, 201] + [409] * 6
     listed = stack.app.get("/server-instance", headers=who.headers).json["data"]
     assert len(listed) == 2
 

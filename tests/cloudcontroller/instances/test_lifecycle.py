@@ -119,7 +119,14 @@ def test_boot_timeout_is_error_with_the_reason(make_stack, cloudauth, clock):
         stack.simulator.admin("PUT", "/delays", {"build": 0.3})
     assert "not ACTIVE within 180 s" in failed["status-reason"]
     assert "configuration aborted" in failed["status-reason"]
+    assert (
+        "its server was deleted to free its capacity (the boot volume is kept)"
+        in (failed["status-reason"])
+    )
     assert intervals(stack, created["id"]) == []
+    held = stack.resources_of(created["id"])
+    assert all(s.task_state == "deleting" for s in held["servers"]), held["servers"]
+    assert len(held["volumes"]) == 1
 
 
 def test_failed_boot_is_error_with_novas_fault(stack, owner):
