@@ -87,11 +87,25 @@ def _start_worker(controller_app, stop: threading.Event) -> None:
     ).start()
 
 
+def _unix_root(var: Path) -> None:
+    """The demo's own UNIX system (``users.root``) and ``$HOME`` root: the controller's local
+    driver adds accounts to ``var/sysroot/etc/passwd`` (shadow tools run with ``--prefix``), never
+    to this host's, and makes homes under ``var/home``."""
+    etc = var / "sysroot" / "etc"
+    etc.mkdir(parents=True, exist_ok=True)
+    first = {"passwd": "root:x:0:0:root:/root:/bin/bash\n", "group": "root:x:0:\n"}
+    for name in ("passwd", "group", "shadow", "gshadow"):
+        if not (etc / name).exists():
+            (etc / name).write_text(first.get(name, ""))
+    (var / "home").mkdir(exist_ok=True)
+
+
 def _start_all(args, ini_dir: Path, var: Path, stop: threading.Event) -> tuple[list, list]:
     """Start everything; on a failure close what started and raise SystemExit with one line."""
     from openstack_simulator import make_app
 
     servers, lines = [], []
+    _unix_root(var)
 
     def fail(what: str, port: int, exc: OSError):
         for server in servers:
