@@ -19,7 +19,12 @@ from waitress.server import create_server
 from common.migrations import upgrade
 
 # (app package, port) of the services built so far, in start order (seed 1.19.1's HA ports).
-SERVICES = [("cloudauth", 7691), ("cloudcontroller", 7693), ("cloudaccountant", 7692)]
+SERVICES = [
+    ("cloudauth", 7691),
+    ("cloudcontroller", 7693),
+    ("cloudaccountant", 7692),
+    ("cloudportal", 7690),
+]
 SIMULATOR_PORT = 7695
 
 
@@ -90,6 +95,8 @@ def _start_all(args, ini_dir: Path, var: Path, stop: threading.Event) -> list:
         "var": str(var),
         "auth_port": str(7691 + args.port_offset),
         "openstack_port": str(SIMULATOR_PORT + args.port_offset),
+        "controller_port": str(7693 + args.port_offset),
+        "accountant_port": str(7692 + args.port_offset),
     }
     apps = {}
     for package, base_port in SERVICES:
