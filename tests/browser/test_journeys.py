@@ -58,7 +58,7 @@ def test_a_newcomer_from_first_login_to_a_deleted_login_node(system, open_tour):
     tour.check("owner-home")
     steps.create_system_account(tour, "olive")
     steps.add_ssh_key(tour, steps.ssh_public_key("olive@laptop"))
-    expect(steps.controller_section(tour).get_by_text("olive@laptop")).to_be_visible()
+    expect(steps.controller_section(tour).get_by_text("olive@laptop", exact=True)).to_be_visible()
 
     node_id = steps.create_node(tour)
     assert steps.status_of(tour, node_id) in ("Building", "Booting", "Configuring")
