@@ -34,8 +34,9 @@ def button(tour: Tour, name, scope=None):
     return (scope or tour.page).get_by_role("button", name=name)
 
 
-def log_in(tour: Tour, portal: str, login: str, password: str) -> None:
-    tour.page.goto(portal + "/login")
+def log_in(tour: Tour, portal: str, login: str, password: str, start: str = "/login") -> None:
+    """Log in; ``start``: a page asked for first, which sends to the login form and back."""
+    tour.page.goto(portal + start)
     tour.check("login")
     tour.fill(tour.page.get_by_label("Email or username"), login)
     tour.fill(tour.page.get_by_label("Password", exact=True), password)
@@ -68,7 +69,8 @@ def go(tour: Tour, menu_item: str, name: str) -> None:
 
 
 def create_managed_user(tour: Tour, name: str, email: str, password: str) -> None:
-    go(tour, "Manage My Users", "users")
+    if not tour.page.url.endswith("/users"):
+        go(tour, "Manage My Users", "users")
     tour.fill(tour.page.get_by_label("Name", exact=True), name)
     tour.fill(tour.page.get_by_label("Email", exact=True), email)
     tour.fill(tour.page.get_by_label("Initial password"), password)
@@ -181,7 +183,9 @@ def watch_status_live(tour: Tour, node_id: str, until: str, timeout: float = 60.
         if until in live:
             tour.page.wait_for_load_state("load")
             return live
-    raise AssertionError(f"node {node_id} never showed {until!r} live; now {status_of(tour, node_id)}")
+    raise AssertionError(
+        f"node {node_id} never showed {until!r} live; now {status_of(tour, node_id)}"
+    )
 
 
 def power(tour: Tour, node_id: str, action: str) -> None:

@@ -144,3 +144,25 @@ class DemoSystem:
             assert response.status_code == 200, response.text
             self.admin_password = new
         return self.admin_password
+
+    def create_user(self, email: str, password: str, roles=()) -> str:
+        """A user made by the admin through Cloud Auth's API (set-up, not under test)."""
+        admin = self.api_login("admin", self.settle_admin_password())
+        created = requests.post(
+            self.auth + "/user/create",
+            data={"email": email, "password": password, "name": email.split("@")[0]},
+            headers=admin["headers"],
+            timeout=10,
+        ).json()
+        assert created["success"], created
+        listed = requests.get(self.auth + "/role/list", headers=admin["headers"], timeout=10)
+        for name in roles:
+            role = next(r for r in listed.json()["data"]["roles"] if r["name"] == name)
+            response = requests.post(
+                f"{self.auth}/role/add_user/{role['id']}",
+                data={"user_id": created["data"]["id"]},
+                headers=admin["headers"],
+                timeout=10,
+            )
+            assert response.status_code == 200, response.text
+        return created["data"]["id"]

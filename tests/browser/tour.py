@@ -144,5 +144,9 @@ class Tour:
             if locator.evaluate("e => e === document.activeElement"):
                 return
             self.page.keyboard.press("Tab")
-            seen[self.page.evaluate("() => document.activeElement && document.activeElement.outerHTML.slice(0, 60)")] += 1
+            seen[
+                self.page.evaluate(
+                    "() => document.activeElement && document.activeElement.outerHTML.slice(0, 60)"
+                )
+            ] += 1
         raise AssertionError(f"Tab never reached {locator}; went through {list(seen)[:20]}")
