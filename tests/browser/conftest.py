@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import skip_or_fail
-
 from tests.browser.system import REPO, DemoSystem
+from tests.conftest import skip_or_fail
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = REPO / "var" / "browser"

@@ -11,6 +11,7 @@ import time
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.browser.tour import Tour
@@ -178,7 +179,7 @@ def watch_status_live(tour: Tour, node_id: str, until: str, timeout: float = 60.
             live = json.loads(
                 tour.page.evaluate("id => sessionStorage.getItem('scm-live-' + id)", node_id)
             )
-        except Exception:  # the document is being replaced (the script's reload)
+        except PlaywrightError:  # the document is being replaced (the script's reload)
             continue
         if until in live:
             tour.page.wait_for_load_state("load")
