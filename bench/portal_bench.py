@@ -75,10 +75,6 @@ def ms(pair: tuple[float, float]) -> str:
     return f"p50 {pair[0] * 1e3:6.1f}  p95 {pair[1] * 1e3:6.1f}"
 
 
-def ms(pair: tuple[float, float]) -> str:
-    return f"p50 {pair[0] * 1e3:6.1f}  p95 {pair[1] * 1e3:6.1f}"
-
-
 def portal_session(url: str, login: str) -> requests.Session:
     session = requests.Session()
     page = session.get(url + "/login", timeout=30).text
