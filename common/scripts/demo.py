@@ -11,14 +11,26 @@ import argparse
 import signal
 import sys
 import threading
+import warnings
 from pathlib import Path
 
-from pyramid.paster import get_app, setup_logging
-from waitress.server import create_server
+# Pyramid 2.0 imports pkg_resources (pyramid/path.py, pyramid/asset.py), and setuptools now
+# warns on that import. The warning is about Pyramid's code, not ours, and nothing here can act
+# on it: silenced for exactly that message from exactly those modules, before they load.
+warnings.filterwarnings(
+    "ignore",
+    message="pkg_resources is deprecated as an API",
+    category=UserWarning,
+    module=r"pyramid\.",
+)
 
-from common.migrations import upgrade
+from pyramid.paster import get_app, setup_logging  # noqa: E402
+from waitress.server import create_server  # noqa: E402
 
-# (app package, port) of the services built so far, in start order (seed 1.19.1's HA ports).
+from common.migrations import upgrade  # noqa: E402
+
+# (app package, port) of the services, in start order (seed 1.19.1's HA ports); the portal last,
+# as it is a client of the others.
 SERVICES = [
     ("cloudauth", 7691),
     ("cloudcontroller", 7693),
@@ -68,11 +80,11 @@ def _start_worker(controller_app, stop: threading.Event) -> None:
     ).start()
 
 
-def _start_all(args, ini_dir: Path, var: Path, stop: threading.Event) -> list:
+def _start_all(args, ini_dir: Path, var: Path, stop: threading.Event) -> tuple[list, list]:
     """Start everything; on a failure close what started and raise SystemExit with one line."""
     from openstack_simulator import make_app
 
-    servers = []
+    servers, lines = [], []
 
     def fail(what: str, port: int, exc: OSError):
         for server in servers:
@@ -86,7 +98,7 @@ def _start_all(args, ini_dir: Path, var: Path, stop: threading.Event) -> list:
         )
     except OSError as exc:
         fail("the OpenStack simulator", port, exc)
-    print(
+    lines.append(
         f"{'openstack (sim)':16s} http://{args.host}:{port}/identity/v3 "
         "(admin / admin-password, project scm)"
     )
@@ -112,8 +124,8 @@ def _start_all(args, ini_dir: Path, var: Path, stop: threading.Event) -> list:
             servers.append(_serve(app, args.host, port, package))
         except OSError as exc:
             fail(package, port, exc)
-        print(f"{package:16s} http://{args.host}:{port}/")
-    return servers
+        lines.append(f"{package:16s} http://{args.host}:{port}/")
+    return servers, lines
 
 
 def main(argv=None) -> int:
@@ -130,11 +142,16 @@ def main(argv=None) -> int:
     var = Path(args.var_dir).resolve()
     var.mkdir(parents=True, exist_ok=True)
     stop = threading.Event()
-    servers = _start_all(args, ini_dir, var, stop)
+    servers, lines = _start_all(args, ini_dir, var, stop)
     auth = f"http://{args.host}:{7691 + args.port_offset}"
     print(
-        "\nSCM is up (the portal is not built yet). Log in as admin / Penguin (you will be asked\n"
-        "to change it), then call the controller with the token:\n"
+        f"Open the portal: http://{args.host}:{7690 + args.port_offset}/ and log in as "
+        "admin / Penguin (you will be asked to change it).\n",
+        flush=True,
+    )
+    print("\n".join(lines))
+    print(
+        "\nSCM is up. API clients log in the same way and call the controller with the token:\n"
         f"  curl -X POST -d username=admin -d password=Penguin {auth}/auth/login\n"
         f"  curl -H 'X-Auth-Token: <token>' -H 'X-Auth-Cloudauth-Id: <userid>' "
         f"http://{args.host}:{7693 + args.port_offset}/server-flavor\n"

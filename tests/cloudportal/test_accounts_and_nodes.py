@@ -124,7 +124,10 @@ def create_node(browser) -> str:
 
 def test_login_node_lifecycle_create_active_power_off_on_delete(owner_browser, wait_for):
     set_up_account(owner_browser)
+    calls_without_nodes = owner_browser.get("/nodes").headers["X-SCM-Backend-Calls"]
     node = create_node(owner_browser)
+    # Backend calls per page do not grow with the nodes: one listing per kind per controller.
+    assert owner_browser.get("/nodes").headers["X-SCM-Backend-Calls"] == calls_without_nodes
     page = owner_browser.get("/nodes")
     assert f'data-poll="/nodes/1/{node}/status"' in page.text  # the page polls it while busy
     status = node_of(owner_browser, wait_for, {"ACTIVE"}, node)
@@ -162,7 +165,7 @@ def test_create_refusals_show_the_apis_message_and_create_nothing(owner_browser)
 def test_flavor_cap_refusal_is_shown(owner_browser, wait_for):
     set_up_account(owner_browser)
     create_node(owner_browser)
-    flavor, image = choices(owner_browser)
+    _, image = choices(owner_browser)
     page = owner_browser.post("/nodes/1/create", {"flavor": "1", "image": image})
     assert page.status_int == 400
     assert "capped at 1 per user" in page.text

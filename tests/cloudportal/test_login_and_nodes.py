@@ -71,3 +71,20 @@ def test_unknown_user_and_empty_form_are_refused_beside_the_fields(portal):
     assert page.status_int == 200 or page.status_int == 400
     assert "This field is required." in page.text
     assert PASSWORD not in page.text
+
+
+def test_help_faq_sidebar_and_a_site_template_override(make_portal, owner, tmp_path):
+    (tmp_path / "help").mkdir()
+    (tmp_path / "help" / "faq.mako").write_text(
+        '<%inherit file="/layout.mako"/>\n<%def name="title()">FAQ</%def>\n<p>Our own FAQ</p>\n'
+    )
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(b"\x89PNG\r\n\x1a\n")
+    app = make_portal(**{"site.templates": str(tmp_path), "site.logo": str(logo)})
+    login(app, owner.email)
+    help_page = app.get("/help")
+    assert "A login node is a virtual machine" in help_page.text
+    assert '<a href="https://docs.example.com/">Site docs</a>' in help_page.text  # operator HTML
+    assert "Usage and Reports" not in help_page.text  # a later issue: absent, not dead
+    assert "Our own FAQ" in app.get("/faq").text
+    assert app.get("/site-logo").body.startswith(b"\x89PNG")

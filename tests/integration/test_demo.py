@@ -16,7 +16,7 @@ import requests
 REPO = Path(__file__).resolve().parents[2]
 
 
-DEMO_PORTS = range(7691, 7696)  # cloudauth, cloudaccountant, cloudcontroller, -, simulator
+DEMO_PORTS = range(7690, 7696)  # portal, cloudauth, cloudaccountant, cloudcontroller, -, sim
 
 
 def free_offset() -> int:
@@ -57,6 +57,9 @@ def test_demo_starts_prints_the_login_and_stops_cleanly(tmp_path):
                 break
         output = "".join(lines)
         assert "admin / Penguin" in output, output
+        assert "Warning" not in output, output
+        portal = re.match(r"Open the portal: (http://\S+/) ", lines[0]).group(1)
+        assert "Log in" in requests.get(portal + "login", timeout=10).text
         login_url = re.search(r"(http://\S+/auth/login)", output).group(1)
         body = requests.post(
             login_url, data={"username": "admin", "password": "Penguin"}, timeout=10
