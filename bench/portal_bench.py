@@ -127,6 +127,9 @@ def start_system(tmp: Path, nodes: int):
     auth = live.LiveCloudAuth(f"sqlite:///{tmp}/cloudauth.sqlite", cache)
     auth.server.application = Counting(auth.server.application, "cloudauth")
     sim = SimulatorProcess(tmp / "sim.sqlite").__enter__()
+    big = nodes * 2 + 100  # the simulator's default quotas stop at 50 instances
+    sim.admin("PUT", "/quotas/compute/scm", {"instances": big, "cores": big * 4, "ram": big * 4096})
+    sim.admin("PUT", "/quotas/volume/scm", {"volumes": big, "gigabytes": big * 100})
     stop = threading.Event()
     controllers = {}
     for cc in ("1", "2"):
@@ -148,6 +151,8 @@ def start_system(tmp: Path, nodes: int):
                 "openstack.private_network_name": "scm-private",
                 "openstack.floating_ip_pool_name": "public",
                 "virtualization.ready_check": "none",
+                # The simulator's floating-IP pool holds fewer addresses than the nodes.
+                "virtualization.auto_assign_public_ip": "false",
                 "virtualization.configure_vms": "false",
                 "users.driver": "ldap",
                 "storage.driver": "none",
