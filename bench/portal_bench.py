@@ -1,0 +1,297 @@
+"""Cloud Portal: the login-nodes page (issue 11's bench goals).
+
+    .venv/bin/python bench/portal_bench.py [--nodes 100] [--sessions 50] [--requests 200]
+
+A user with ``--nodes`` login nodes spread over two cloud controllers (each with its worker, on one
+OpenStack simulator), a live Cloud Auth, and the portal, every one a real HTTP server on loopback.
+
+1. Backend calls per page: every backend app is wrapped in a counting WSGI middleware (counted at
+   the backends, not by asking the portal); one ``GET /nodes`` with no nodes and one with all of
+   them, per service. Goal: the same counts.
+2. p50/p95 of ``GET /nodes`` for one session alone, beside the raw API ``GET /server-instance`` of
+   the same user on one controller, in the same run. Goal: at most 2x.
+3. The same page with ``--sessions`` concurrent sessions (each its own login, from a separate
+   load-generator process so that its threads do not share the servers' interpreter). Goal: p95
+   under 150 ms.
+
+Figures and ratios, never assertions. The servers share one Python process (the GIL) and the
+2-core machine with the load generator: the figures include that cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import requests
+
+PASSWORD = "long enough pw"  # noqa: S105 (tests.live's users)
+
+
+class Counting:
+    """WSGI middleware: requests per service, counted where they arrive."""
+
+    counts: Counter = Counter()
+    lock = threading.Lock()
+
+    def __init__(self, app, name: str):
+        self.app, self.name = app, name
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            self.counts[self.name] += 1
+        return self.app(environ, start_response)
+
+
+def serve(app, name: str):
+    from waitress.server import create_server
+
+    server = create_server(
+        Counting(app, name), host="127.0.0.1", port=0, threads=8, connection_limit=10_000
+    )
+    threading.Thread(target=server.run, daemon=True).start()
+    return server
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[int(0.95 * (len(ordered) - 1))]
+
+
+def ms(pair: tuple[float, float]) -> str:
+    return f"p50 {pair[0] * 1e3:6.1f}  p95 {pair[1] * 1e3:6.1f}"
+
+
+def portal_session(url: str, login: str) -> requests.Session:
+    session = requests.Session()
+    page = session.get(url + "/login", timeout=30).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = session.post(
+        url + "/login",
+        data={"csrf_token": token, "login": login, "password": PASSWORD, "next": ""},
+        timeout=30,
+        allow_redirects=False,
+    )
+    assert response.status_code == 302, response.text[:300]
+    return session
+
+
+def timed_gets(session: requests.Session, url: str, n: int, **kw) -> list[float]:
+    out = []
+    for _ in range(n):
+        start = time.perf_counter()
+        response = session.get(url, timeout=60, **kw)
+        out.append(time.perf_counter() - start)
+        assert response.status_code == 200, response.status_code
+    return out
+
+
+def client_main(spec: dict) -> None:
+    """The load generator (a child process): one thread per session, all started together."""
+    sessions = [portal_session(spec["portal"], spec["login"]) for _ in range(spec["sessions"])]
+    barrier = threading.Barrier(len(sessions))
+
+    def run(session):
+        barrier.wait()
+        return timed_gets(session, spec["portal"] + "/nodes", spec["requests"])
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(len(sessions)) as pool:
+        samples = [s for result in pool.map(run, sessions) for s in result]
+    print(json.dumps({"samples": samples, "seconds": time.perf_counter() - started}))
+
+
+def start_system(tmp: Path, nodes: int):
+    from cloudcontroller import main as controller_main
+    from cloudcontroller.instances.worker import run_worker
+    from cloudportal import main as portal_main
+    from common.db import make_engine
+    from common.migrations import upgrade
+    from openstack_simulator.testing import SimulatorProcess
+    from tests import live
+
+    cache = live.shared_cache()
+    auth = live.LiveCloudAuth(f"sqlite:///{tmp}/cloudauth.sqlite", cache)
+    auth.server.application = Counting(auth.server.application, "cloudauth")
+    sim = SimulatorProcess(tmp / "sim.sqlite").__enter__()
+    big = nodes * 2 + 100  # the simulator's default quotas stop at 50 instances
+    sim.admin("PUT", "/quotas/compute/scm", {"instances": big, "cores": big * 4, "ram": big * 4096})
+    sim.admin("PUT", "/quotas/volume/scm", {"volumes": big, "gigabytes": big * 100})
+    stop = threading.Event()
+    controllers = {}
+    for cc in ("1", "2"):
+        _, key, secret = auth.service_account("cloudcontroller_admin")
+        auth.post("/cloud_controller/create", auth.admin, id=cc, name=f"cc{cc}")
+        app = controller_main(
+            {},
+            **{
+                "sqlalchemy.url": f"sqlite:///{tmp}/cc{cc}.sqlite",
+                "cloud_controller_id": cc,
+                "cloudauth.url": auth.url,
+                "cloudauth.api_key": key,
+                "cloudauth.api_secret": secret,
+                "openstack.auth_url": sim.url + "/identity/v3",
+                "openstack.username": "admin",
+                "openstack.password": "admin-password",
+                "openstack.project_name": "scm",
+                "openstack.verify": "false",
+                "openstack.private_network_name": "scm-private",
+                "openstack.floating_ip_pool_name": "public",
+                "virtualization.ready_check": "none",
+                # The simulator's floating-IP pool holds fewer addresses than the nodes.
+                "virtualization.auto_assign_public_ip": "false",
+                "virtualization.configure_vms": "false",
+                "users.driver": "ldap",
+                "storage.driver": "none",
+                "worker.interval": "0.2",
+            },
+        )
+        upgrade("cloudcontroller", app.registry["scm.db_engine"])
+        app.registry["scm.cache"] = cache
+        server = serve(app, f"controller {cc}")
+        threading.Thread(
+            target=run_worker, args=(app.registry, stop, f"w{cc}"), daemon=True
+        ).start()
+        controllers[cc] = f"http://127.0.0.1:{server.effective_port}"
+    portal_db = f"sqlite:///{tmp}/portal.sqlite"
+    engine = make_engine({"sqlalchemy.url": portal_db})
+    upgrade("cloudportal", engine)
+    engine.dispose()
+    settings = {
+        "sqlalchemy.url": portal_db,
+        "cloudauth.url": auth.url,
+        "backend.timeout": "60",
+        "scm.storage_mgmt": "false",
+        "scm.ssh_key_mgmt": "true",
+        "session.url": "memory://bench",
+        "session.cookie_secure": "false",
+    }
+    for cc, url in controllers.items():
+        settings[f"cloudcon.{cc}.name"] = f"Penguin {'West' if cc == '1' else 'East'}"
+        settings[f"cloudcon.{cc}.api_endpoint"] = url.removeprefix("http://")
+        settings[f"cloudcon.{cc}.api_ssl"] = "false"
+    portal = serve(portal_main({}, **settings), "portal (itself)")
+    return auth, sim, stop, controllers, f"http://127.0.0.1:{portal.effective_port}"
+
+
+def fill(auth, controllers: dict, nodes: int):
+    """The user, a system account on each controller, ``nodes`` ACTIVE nodes split between them."""
+    who = auth.user()
+    for cc, url in controllers.items():
+        r = requests.post(
+            url + "/user", json={"system-name": f"bench{cc}"}, headers=who.headers, timeout=60
+        )
+        assert r.status_code == 201, r.text
+    return who
+
+
+def create_nodes(who, controllers: dict, nodes: int) -> None:
+    urls = list(controllers.values())
+    flavor = requests.get(urls[0] + "/server-flavor", headers=who.headers, timeout=60).json()[
+        "data"
+    ][0]["id"]
+    image = requests.get(urls[0] + "/server-image", headers=who.headers, timeout=60).json()["data"][
+        0
+    ]["id"]
+    for i in range(nodes):
+        r = requests.post(
+            urls[i % 2] + "/server-instance",
+            json={"server-flavor": flavor, "server-image": image},
+            headers=who.headers,
+            timeout=60,
+        )
+        assert r.status_code in (200, 201, 202), r.text
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        states = Counter(
+            i["status"]
+            for url in urls
+            for i in requests.get(url + "/server-instance", headers=who.headers, timeout=60).json()[
+                "data"
+            ]
+        )
+        if states.get("ACTIVE") == nodes:
+            return
+        time.sleep(2)
+    raise SystemExit(f"nodes never all ACTIVE: {states}")
+
+
+def calls_per_page(session, portal: str) -> dict:
+    Counting.counts.clear()
+    assert session.get(portal + "/nodes", timeout=60).status_code == 200
+    return {k: v for k, v in Counting.counts.items() if k != "portal (itself)"}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--nodes", type=int, default=100)
+    parser.add_argument("--sessions", type=int, default=50)
+    parser.add_argument("--requests", type=int, default=200, help="alone; 4 per session loaded")
+    parser.add_argument("--client", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.client:
+        client_main(json.loads(args.client))
+        return 0
+    tmp = Path(tempfile.mkdtemp(prefix="portal-bench-"))
+    auth, sim, stop, controllers, portal = start_system(tmp, args.nodes)
+    try:
+        who = fill(auth, controllers, args.nodes)
+        session = portal_session(portal, who.email)
+        empty = calls_per_page(session, portal)
+        t = time.monotonic()
+        create_nodes(who, controllers, args.nodes)
+        print(f"{args.nodes} nodes ACTIVE over 2 controllers in {time.monotonic() - t:.0f} s")
+        full = calls_per_page(session, portal)
+        print("backend calls per GET /nodes (counted at each backend):")
+        for name in sorted(set(empty) | set(full)):
+            before, after = empty.get(name, 0), full.get(name, 0)
+            print(f"  {name:14s} 0 nodes: {before:3d}   {args.nodes} nodes: {after:3d}")
+
+        timed_gets(session, portal + "/nodes", 10)  # warm-up
+        raw = requests.Session()
+        cc1 = controllers["1"] + "/server-instance"
+        timed_gets(raw, cc1, 10, headers=who.headers)
+        page = percentiles(timed_gets(session, portal + "/nodes", args.requests))
+        api = percentiles(timed_gets(raw, cc1, args.requests, headers=who.headers))
+        half = args.nodes // 2 + args.nodes % 2
+        print(f"alone ({args.requests} requests each), ms:")
+        print(f"  portal GET /nodes ({args.nodes} nodes, 2 controllers): {ms(page)}")
+        print(f"  raw API GET /server-instance (controller 1, {half} nodes): {ms(api)}")
+        print(f"  ratio portal/raw: p50 {page[0] / api[0]:.2f}x  p95 {page[1] / api[1]:.2f}x")
+
+        spec = {"portal": portal, "login": who.email, "sessions": args.sessions, "requests": 4}
+        out = subprocess.run(
+            [sys.executable, __file__, "--client", json.dumps(spec)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        loaded = json.loads(out.stdout.strip().splitlines()[-1])
+        p50, p95 = percentiles(loaded["samples"])
+        n = len(loaded["samples"])
+        rate = n / loaded["seconds"]
+        print(f"{args.sessions} concurrent sessions ({n} pages, {rate:.1f} pages/s), ms:")
+        print(f"  portal GET /nodes: {ms((p50, p95))}   (goal p95 < 150)")
+        print(f"  p95 loaded / alone: {p95 / page[1]:.1f}x;  / raw API alone: {p95 / api[1]:.1f}x")
+    finally:
+        stop.set()
+        sim.__exit__(None, None, None)
+        auth.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
