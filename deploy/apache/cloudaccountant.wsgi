@@ -1,6 +1,6 @@
 """mod_wsgi entry point for Scyld Cloud Accountant.
 
-Point ``SCM_INI`` (or the default path below) at the production cloudaccountant.ini. Logging is set up
+The production cloudaccountant.ini sits next to this file (``SCM_INI`` names another). Logging is set up
 from the .ini's [logger_*]/[handler_*] sections, so the JSON log lands where the .ini says
 (seed 1.19.1: /var/www/wsgi/cloudaccountant/cloudaccountant.log).
 
@@ -13,6 +13,6 @@ import os
 
 from pyramid.paster import get_app, setup_logging
 
-ini = os.environ.get("SCM_INI", "/var/www/wsgi/cloudaccountant/cloudaccountant.ini")
+ini = os.environ.get("SCM_INI") or os.path.join(os.path.dirname(__file__), "cloudaccountant.ini")
 setup_logging(ini)
 application = get_app(ini, "main")
