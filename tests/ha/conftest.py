@@ -45,7 +45,9 @@ def haproxy_cfg(root: Path, ports: dict[str, int], hosts: list[ScmApache], galer
     checks = {}
     for app in APPS:
         block = re.search(rf"^backend {app}\n(.*?)(?:^\S|\Z)", shipped, re.S | re.M).group(1)
-        checks[app] = "".join(line + "\n" for line in block.splitlines() if "check" in line)
+        checks[app] = "".join(
+            line + "\n" for line in block.splitlines() if "chk" in line or "check" in line
+        )
     out = [
         "global",
         f"    pidfile {root}/haproxy.pid",
