@@ -138,7 +138,8 @@ def test_the_site_survives_a_host_and_a_galera_node(ha_site):
     )
     with conn.cursor() as cur:
         cur.execute(
-            "INSERT INTO system_users (id, cloudauth_id, system_name) VALUES (%s, %s, %s)",
+            "INSERT INTO system_users (id, cloudauth_id, system_name, created_at) "
+            "VALUES (%s, %s, %s, UTC_TIMESTAMP())",
             (uuid.uuid4().hex, login["data"]["userid"], "scmadmin"),
         )
     conn.close()
