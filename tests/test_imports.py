@@ -67,6 +67,8 @@ def _feature(name: str) -> str | None:
     parts = name.split(".")
     if len(parts) < 3 or parts[1] in NOT_FEATURES:
         return None  # a top-level module of its app, or not a feature
+    if not ROOT.joinpath(*parts[:2]).is_dir():
+        return None  # a name from a top-level module (`from app.meta import Base`)
     return parts[1]
 
 

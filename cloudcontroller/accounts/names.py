@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import re
 
 from common.errors import BadRequest, Conflict, Unavailable
 from common.ldap.interfaces import DirectoryUnavailable
@@ -23,6 +24,16 @@ from common.ldap.interfaces import DirectoryUnavailable
 # GECOS of the accounts SCM creates: names the Cloud Auth user, so only a retry for that same
 # user adopts a leftover entry.
 GECOS_PREFIX = "SCM "
+UNIX_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+
+
+def valid_name(name: str, what: str = "system-name") -> str:
+    if not UNIX_NAME.match(name):
+        raise BadRequest(
+            f"{what} {name!r} is not a valid UNIX name: lowercase letters, digits, _ and -, "
+            "starting with a letter or _, at most 32 characters"
+        )
+    return name
 
 
 def gecos_for(cloudauth_id: str) -> str:
