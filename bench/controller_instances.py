@@ -45,9 +45,9 @@ import webtest
 from sqlalchemy import func, select, update
 
 from cloudcontroller import main as controller_main
+from cloudcontroller.accounts.models import SystemUser
 from cloudcontroller.instances import models as m
 from cloudcontroller.instances.worker import Worker
-from cloudcontroller.users.models import SystemUser
 from common.cache import MemoryCache, PrefixedCache
 from common.migrations import upgrade
 from openstack_simulator import neutron, seed

@@ -19,7 +19,7 @@ def main(global_config, **raw):
         config.include("common")
         config.include("common.cloudauth_link")
         config.include("cloudcontroller.openstack.setup")
-        config.include("cloudcontroller.users.names")
+        config.include("cloudcontroller.accounts.names")
         config.include("cloudcontroller.routes")
         config.scan(
             "cloudcontroller", ignore=["cloudcontroller.migrations", "cloudcontroller.scripts"]

@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from cloudcontroller.accounts.settings import UserSettings
 from cloudcontroller.instances.settings import InstanceSettings
 from cloudcontroller.openstack.settings import OpenStackSettings
 from cloudcontroller.storage.settings import StorageSettings
 from cloudcontroller.user_storage.settings import UserStorageSettings
-from cloudcontroller.users.settings import UserSettings
 from common.cloudauth_client import CloudAuthClientSettings
 from common.settings import Raw
 

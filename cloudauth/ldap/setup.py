@@ -5,6 +5,6 @@ def includeme(config):
     ldap = config.registry["scm.settings"].ldap
     if ldap is None:
         return
-    from cloudauth.ldap.directory import directory_from_settings
+    from common.ldap.directory import directory_from_settings
 
     config.registry["scm.directory"] = directory_from_settings(ldap)

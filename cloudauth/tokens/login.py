@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cloudauth.ldap.interfaces import DirectoryUnavailable, InvalidCredentials, NotEligible
 from cloudauth.passwords import hash_password, needs_rehash, verify_password
 from cloudauth.ratelimit import normalised_login
 from cloudauth.users.models import User
 from cloudauth.users.services import create_user, find_by_login
 from common.errors import BadRequest, Conflict, Forbidden, Unauthorized, Unavailable
+from common.ldap.interfaces import DirectoryUnavailable, InvalidCredentials, NotEligible
 from common.netaddr import in_networks
 
 

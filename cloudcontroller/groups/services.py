@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from cloudcontroller.accounts import ids
+from cloudcontroller.accounts.models import SystemUser
+from cloudcontroller.accounts.names import valid_name
+from cloudcontroller.accounts.undo import undo_all
+from cloudcontroller.accounts.unix import UnixAccounts
 from cloudcontroller.groups.models import GroupMember, SystemGroup
-from cloudcontroller.storage.drivers import undo_all
-from cloudcontroller.users import ids
-from cloudcontroller.users.models import SystemUser
-from cloudcontroller.users.services import valid_name
-from cloudcontroller.users.unix import UnixAccounts
 from common.errors import BadRequest, Conflict, Forbidden
 from common.ownership import can_see
 

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from cloudcontroller.accounts.lookup import system_user_for
+from cloudcontroller.openstack import errors
 from cloudcontroller.openstack.interfaces import Image
 from common.errors import NotFound
+from common.ownership import sees_everything
 
 # Properties an image needs to be offered as a login node (seed 1.15.4).
 LOGIN_NODE = {"image_type": "loginnode", "active": "true"}
+
+
+def requester(db, identity) -> tuple[bool, frozenset[str]]:
+    """(sees every image, the names a shared image may name: Cloud Auth id, system name)."""
+    names = {identity.userid}
+    account = system_user_for(db, identity.userid)
+    if account is not None:
+        names.add(account.system_name)
+    return sees_everything(identity), frozenset(names)
 
 
 def shared_with(image: Image) -> frozenset[str]:
@@ -29,8 +41,6 @@ def usable_images(openstack, sees_all: bool, names: frozenset[str]) -> list[Imag
 
 def usable_image(openstack, image_id: str, sees_all: bool, names: frozenset[str]) -> Image:
     """The image when the requester may use it as a login node, else NotFound."""
-    from cloudcontroller.openstack import errors
-
     try:
         image = openstack.get_image(image_id)
     except errors.NotFound:

@@ -11,7 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    update,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cloudcontroller.meta import TABLE_ARGS, Base, utcnow
@@ -115,6 +124,18 @@ class PowerInterval(Base):
     flavor_id: Mapped[str] = mapped_column(String(64))
     started_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+def close_power_interval(db, instance_id: str, now: dt.datetime) -> None:
+    """End the instance's open power interval at ``now`` (none open: nothing to do). The
+    accountant bills server-hours from these spans (docs/controller-usage-tables.md): every
+    power-off, delete and failure closes it here, the one way."""
+    table = PowerInterval.__table__
+    db.execute(
+        update(table)
+        .where(table.c.instance_id == instance_id, table.c.ended_at.is_(None))
+        .values(ended_at=now)
+    )
 
 
 class ControllerLock(Base):

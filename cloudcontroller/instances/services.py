@@ -10,16 +10,15 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select
 
-from cloudcontroller.images.services import usable_image
-from cloudcontroller.images.views import requester
+from cloudcontroller.accounts.lookup import system_user_for
+from cloudcontroller.accounts.models import SystemUser
+from cloudcontroller.images.services import requester, usable_image
 from cloudcontroller.instances import models as m
 from cloudcontroller.instances.gpu import free_gpus
 from cloudcontroller.openstack import errors as os_errors
 from cloudcontroller.storage.prerequisites import has_active_volume, storage_managed
-from cloudcontroller.users.lookup import system_user_for
-from cloudcontroller.users.models import SystemUser
 from common.envelope import utc_text
 from common.errors import BadRequest, Conflict, Forbidden, NotFound
 from common.ownership import can_see, visible_owner_ids
@@ -230,7 +229,7 @@ def create(request, body: dict) -> m.ServerInstance:
         flavor = request.openstack.get_flavor(flavor_ref)
     except os_errors.NotFound:
         raise BadRequest(f"no server-flavor {flavor_ref}") from None
-    sees_all, names = requester(request)
+    sees_all, names = requester(db, request.identity)
     usable_image(request.openstack, image_id, sees_all, names)
     check_flavor_limits(request, owner, flavor)
     inst = m.ServerInstance(
@@ -347,15 +346,6 @@ def _bump(request, inst: m.ServerInstance, **values) -> None:
     inst.updated_at = request.now
 
 
-def _close_interval(request, inst: m.ServerInstance) -> None:
-    table = m.PowerInterval.__table__
-    request.db.execute(
-        update(table)
-        .where(table.c.instance_id == inst.id, table.c.ended_at.is_(None))
-        .values(ended_at=request.now)
-    )
-
-
 def change_power(request, inst: m.ServerInstance, power: str) -> None:
     if inst.desired == m.GONE:
         raise Conflict("the server-instance is deleted")
@@ -373,7 +363,7 @@ def change_power(request, inst: m.ServerInstance, power: str) -> None:
     elif power == "off":
         if inst.desired == m.OFF:
             return
-        _close_interval(request, inst)
+        m.close_power_interval(request.db, inst.id, request.now)
         _bump(
             request,
             inst,
@@ -427,7 +417,7 @@ def set_users(request, inst: m.ServerInstance, grants: list[UserGrant]) -> None:
 def delete(request, inst: m.ServerInstance) -> None:
     if inst.desired == m.GONE:
         return
-    _close_interval(request, inst)
+    m.close_power_interval(request.db, inst.id, request.now)
     _bump(
         request,
         inst,

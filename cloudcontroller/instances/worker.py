@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import and_, or_, select, update
 
+from cloudcontroller.accounts.models import SystemUser
 from cloudcontroller.instances import lifecycle
 from cloudcontroller.instances import models as m
 from cloudcontroller.instances.configure import AnsibleConfigurator
 from cloudcontroller.instances.readiness import vm_ready
 from cloudcontroller.instances.snapshot import Snapshot
 from cloudcontroller.openstack import errors
-from cloudcontroller.users.models import SystemUser
 from common.db import READ_ONLY
 
 log = logging.getLogger(__name__)
@@ -174,11 +174,7 @@ class Worker:
             if done:
                 intervals = m.PowerInterval.__table__
                 if state.close_interval:
-                    db.execute(
-                        update(intervals)
-                        .where(intervals.c.instance_id == state.id, intervals.c.ended_at.is_(None))
-                        .values(ended_at=now)
-                    )
+                    m.close_power_interval(db, state.id, now)
                 still_open = db.scalar(
                     select(intervals.c.id).where(
                         intervals.c.instance_id == state.id, intervals.c.ended_at.is_(None)
@@ -303,14 +299,7 @@ class Worker:
                     .values(status=m.ERROR, status_reason=reason, updated_at=now)
                 ).rowcount
                 if done:
-                    intervals = m.PowerInterval.__table__
-                    db.execute(
-                        update(intervals)
-                        .where(
-                            intervals.c.instance_id == instance_id, intervals.c.ended_at.is_(None)
-                        )
-                        .values(ended_at=now)
-                    )
+                    m.close_power_interval(db, instance_id, now)
                     log.warning("instance %s: %s", instance_id, reason)
 
     def scan_orphans(self, snapshot: Snapshot, force: bool = False) -> dict:

@@ -12,10 +12,10 @@ from pyramid.paster import get_appsettings
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from cloudcontroller.accounts.unix import UnixAccounts
 from cloudcontroller.meta import utcnow
 from cloudcontroller.settings import ControllerSettings
 from cloudcontroller.user_storage import services
-from cloudcontroller.users.unix import UnixAccounts
 from common.console import console_script
 from common.db import make_engine
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-from collections.abc import Callable
 
+from cloudcontroller.accounts.commands import run
+from cloudcontroller.accounts.undo import Undo
 from cloudcontroller.storage.settings import StorageSettings
-from cloudcontroller.users.commands import run
 
 log = logging.getLogger("scm.cloudcontroller.storage")
-Undo = list[Callable[[], None]]
 MB = 1024 * 1024
 
 
@@ -143,14 +142,3 @@ def _replace(target: str, text: str) -> None:
         os.fsync(f.fileno())
     os.chmod(tmp, 0o644)
     os.replace(tmp, target)
-
-
-def undo_all(undo: Undo) -> None:
-    """Run the recorded undo steps, newest first; an undo that fails is logged, not raised, so
-    the others still run and the original error reaches the caller."""
-    for step in reversed(undo):
-        try:
-            step()
-        except Exception:
-            log.exception("undo step failed")
-    undo.clear()

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from cloudcontroller.storage.drivers import HomeStorage, undo_all
+from cloudcontroller.accounts.models import SystemUser
+from cloudcontroller.accounts.settings import UserSettings
+from cloudcontroller.accounts.undo import undo_all
+from cloudcontroller.storage.drivers import HomeStorage
 from cloudcontroller.storage.models import StorageAllocation, StorageVolume
 from cloudcontroller.storage.settings import StorageSettings
-from cloudcontroller.users.models import SystemUser
-from cloudcontroller.users.settings import UserSettings
 from common.envelope import utc_text
 from common.errors import Conflict
 

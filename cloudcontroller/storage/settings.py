@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cloudcontroller.users.settings import argv
+from cloudcontroller.accounts.settings import argv
 from common.settings import ConfigError, Raw
 
 STORAGE_DRIVERS = ("none", "mkdir", "lustre", "nfs")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pyramid.view import view_config
 from sqlalchemy import select
 
+from cloudcontroller.accounts.lookup import get_visible_user
 from cloudcontroller.meta import path_id
 from cloudcontroller.storage import services
 from cloudcontroller.storage.models import StorageVolume
-from cloudcontroller.users.services import get_visible_user
 from common.errors import NotFound
 from common.jsonbody import Body
 from common.ownership import can_see, visible_owner_ids

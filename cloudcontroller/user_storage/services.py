@@ -6,11 +6,11 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from cloudcontroller.accounts.commands import run
+from cloudcontroller.accounts.models import SystemUser
 from cloudcontroller.user_storage.models import UserStorageQuota, UserStorageUsage
 from cloudcontroller.user_storage.scan import scan_pool
 from cloudcontroller.user_storage.settings import UserStorageSettings
-from cloudcontroller.users.commands import run
-from cloudcontroller.users.models import SystemUser
 from common.envelope import utc_text
 from common.errors import Conflict
 

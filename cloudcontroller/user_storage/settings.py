@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cloudcontroller.users.settings import argv
+from cloudcontroller.accounts.settings import argv
 from common.settings import ConfigError, Raw
 
 QUOTA_DRIVERS = ("none", "lustre")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pyramid.view import view_config
 from sqlalchemy import select
 
+from cloudcontroller.accounts.lookup import get_visible_user
+from cloudcontroller.accounts.models import SystemUser
 from cloudcontroller.meta import path_id
 from cloudcontroller.user_storage import services
-from cloudcontroller.users.models import SystemUser
-from cloudcontroller.users.services import get_visible_user
 from common.errors import BadRequest, Forbidden
 from common.jsonbody import Body
 from common.ownership import sees_everything, visible_owner_ids

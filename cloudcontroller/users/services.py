@@ -11,44 +11,29 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import secrets
 
 from sqlalchemy import or_, select
 
+from cloudcontroller.accounts import ids, names
+from cloudcontroller.accounts.models import SshKey, SystemUser
+from cloudcontroller.accounts.names import valid_name
+from cloudcontroller.accounts.sshkeys import (
+    parse_keys,
+    remove_authorized_keys,
+    write_authorized_keys,
+)
+from cloudcontroller.accounts.undo import undo_all
+from cloudcontroller.accounts.unix import UnixAccounts
+from cloudcontroller.groups.models import GroupMember, SystemGroup
+from cloudcontroller.instances import models as im
 from cloudcontroller.openstack import errors as os_errors
-from cloudcontroller.storage.drivers import undo_all
-from cloudcontroller.users import ids, names
-from cloudcontroller.users.models import SshKey, SystemUser
-from cloudcontroller.users.sshkeys import parse_keys, remove_authorized_keys, write_authorized_keys
-from cloudcontroller.users.unix import UnixAccounts
+from cloudcontroller.storage.services import create_volume, volume_for_user
+from cloudcontroller.user_storage.models import UserStorageQuota
 from common.errors import APIError, BadRequest, Conflict, Forbidden, NotFound, Unavailable
 from common.ownership import can_see
 
 log = logging.getLogger("scm.cloudcontroller.users")
-UNIX_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
-
-
-def valid_name(name: str, what: str = "system-name") -> str:
-    if not UNIX_NAME.match(name):
-        raise BadRequest(
-            f"{what} {name!r} is not a valid UNIX name: lowercase letters, digits, _ and -, "
-            "starting with a letter or _, at most 32 characters"
-        )
-    return name
-
-
-def get_visible_user(request, user_id: str | None, cloudauth_id: str | None = None) -> SystemUser:
-    """The system user named by its user-id (or its Cloud Auth id), when the caller sees it."""
-    if user_id:
-        su = request.db.get(SystemUser, user_id)
-    elif cloudauth_id:
-        su = request.db.scalar(select(SystemUser).where(SystemUser.cloudauth_id == cloudauth_id))
-    else:
-        raise BadRequest("user-id is required")
-    if su is None or not can_see(request, su.cloudauth_id):
-        raise NotFound(f"no system user {user_id or cloudauth_id}")
-    return su
 
 
 def create_user(request, cloudauth_id: str, system_name: str | None) -> SystemUser:
@@ -95,8 +80,6 @@ def create_user(request, cloudauth_id: str, system_name: str | None) -> SystemUs
         su.keystone_user_id = _keystone_user(request, system_name, undo)
         _register(cloudauth, settings.cloud_controller_id, su, undo)
         if us.autocreate_storage and storage_on:
-            from cloudcontroller.storage.services import create_volume
-
             create_volume(db, settings.storage, us, su, None, request.now)
         db.flush()
     except BaseException:
@@ -181,8 +164,6 @@ def set_ssh_keys(request, su: SystemUser, lines: list[str]) -> None:
     keys = parse_keys(lines)
     db = request.db
     if settings.storage.enabled:
-        from cloudcontroller.storage.services import volume_for_user
-
         volume = volume_for_user(db, su.id)
         if volume is None or volume.status != "active":
             raise Conflict("the user has no storage volume yet: create one before pushing keys")
@@ -207,8 +188,6 @@ def set_ssh_keys(request, su: SystemUser, lines: list[str]) -> None:
 
 
 def user_json(db, su: SystemUser) -> dict:
-    from cloudcontroller.groups.models import GroupMember, SystemGroup
-
     keys = db.scalars(select(SshKey).where(SshKey.user_id == su.id).order_by(SshKey.id))
     groups = db.scalars(
         select(SystemGroup.group_name)
@@ -231,8 +210,6 @@ def user_json(db, su: SystemUser) -> dict:
 def _instances_query(su: SystemUser):
     """The user's server-instances not yet DELETED: those their Cloud Auth user owns and those
     the system user is allowed on (``users``)."""
-    from cloudcontroller.instances import models as im
-
     granted = select(im.InstanceUser.instance_id).where(im.InstanceUser.user_id == su.id)
     return (
         select(im.ServerInstance.id)
@@ -260,10 +237,6 @@ def delete_user(request, su: SystemUser) -> None:
     Cloud Auth registration); each step is also idempotent, so after a crash (the database rolled
     back, the passwd entry already gone) the same DELETE resumes and finishes. The uid is never
     given back (its ``unix_ids`` claim stays): files on shared storage may still carry it."""
-    from cloudcontroller.groups.models import GroupMember
-    from cloudcontroller.storage.services import volume_for_user
-    from cloudcontroller.user_storage.models import UserStorageQuota
-
     db, settings = request.db, request.registry["scm.settings"]
     busy = instance_ids(db, su)
     if busy:

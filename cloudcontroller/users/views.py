@@ -6,9 +6,10 @@ from __future__ import annotations
 from pyramid.view import view_config
 from sqlalchemy import select
 
+from cloudcontroller.accounts.lookup import get_visible_user
+from cloudcontroller.accounts.models import SystemUser
 from cloudcontroller.meta import path_id
 from cloudcontroller.users import services
-from cloudcontroller.users.models import SystemUser
 from common.errors import BadRequest
 from common.jsonbody import Body
 from common.ownership import visible_owner_ids
@@ -55,7 +56,7 @@ def create_user(request):
     route_name="user.item", request_method="GET", renderer=JSON, permission="authenticated"
 )
 def show_user(request):
-    su = services.get_visible_user(request, path_id(request, "user_id", "system user"))
+    su = get_visible_user(request, path_id(request, "user_id", "system user"))
     return request.ok(services.user_json(request.db, su))
 
 
@@ -64,7 +65,7 @@ def show_user(request):
 )
 def update_user(request):
     """Body: ``{"ssh-public-keys": [...]}`` replaces the user's keys ([] removes them all)."""
-    su = services.get_visible_user(request, path_id(request, "user_id", "system user"))
+    su = get_visible_user(request, path_id(request, "user_id", "system user"))
     body = Body(request)
     if not body.present("ssh-public-keys"):
         raise BadRequest("nothing to change: give ssh-public-keys")
@@ -77,7 +78,7 @@ def update_user(request):
 )
 def delete_user(request):
     """Removes the system account (409 while it has server-instances or a storage volume)."""
-    su = services.get_visible_user(request, path_id(request, "user_id", "system user"))
+    su = get_visible_user(request, path_id(request, "user_id", "system user"))
     user_id = su.id
     services.delete_user(request, su)
     return request.ok({"user-id": user_id})

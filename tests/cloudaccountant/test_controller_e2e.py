@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from cloudaccountant.importing import controller as reader
 from cloudaccountant.scripts import import_usage
 from cloudaccountant.usage.models import ServerInstanceDaily, StorageDaily, UserStorageDaily
+from cloudcontroller.accounts.models import SystemUser
 from cloudcontroller.instances.models import PowerInterval
 from cloudcontroller.storage.models import StorageAllocation
 from cloudcontroller.user_storage.models import UserStorageUsage
-from cloudcontroller.users.models import SystemUser
 from common.clock import FrozenClock
 from common.migrations import upgrade
 from tests.cloudaccountant.conftest import table_dump

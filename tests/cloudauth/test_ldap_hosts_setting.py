@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from cloudauth import main
-from cloudauth.ldap.directory import directory_from_settings
-from cloudauth.ldap.interfaces import DirectoryUnavailable
 from cloudauth.settings import AuthSettings
+from common.ldap.directory import directory_from_settings
+from common.ldap.interfaces import DirectoryUnavailable
 from common.settings import ConfigError
 from tests.cloudauth.conftest import DEMO_KEY
 from tests.cloudauth.ldap.slapd import free_port

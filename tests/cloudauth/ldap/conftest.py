@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from cloudauth.settings import LdapSettings
+from common.ldap.settings import LdapSettings
 from tests.cloudauth.ldap.slapd import (
     Certs,
     Slapd,

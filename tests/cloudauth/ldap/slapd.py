@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cloudauth.settings import LdapSettings
+from common.ldap.settings import LdapSettings
 
 SLAPD = "/usr/sbin/slapd"
 SCHEMA_DIR = "/etc/ldap/schema"

@@ -13,9 +13,9 @@ from dataclasses import replace
 import pytest
 from cryptography.fernet import Fernet
 
-from cloudauth.ldap.directory import Ldap3Directory, directory_from_settings
-from cloudauth.ldap.interfaces import DirectoryUnavailable, InvalidCredentials, NotEligible
 from cloudauth.settings import AuthSettings
+from common.ldap.directory import Ldap3Directory, directory_from_settings
+from common.ldap.interfaces import DirectoryUnavailable, InvalidCredentials, NotEligible
 from common.settings import ConfigError
 from tests.cloudauth.ldap.slapd import free_port, ldap_settings_for
 

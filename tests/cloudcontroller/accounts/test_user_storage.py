@@ -8,11 +8,11 @@ import subprocess
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from cloudcontroller.accounts.models import SystemUser
 from cloudcontroller.scripts.record_user_storage import main as record_main
 from cloudcontroller.user_storage import services
 from cloudcontroller.user_storage.models import UserStorageUsage
 from cloudcontroller.user_storage.scan import scan_pool
-from cloudcontroller.users.models import SystemUser
 from common.migrations import upgrade
 from tests.cloudcontroller.accounts.helpers import unique_name
 

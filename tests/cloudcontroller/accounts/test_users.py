@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cloudcontroller.users.ids import allocate
+from cloudcontroller.accounts.ids import allocate
 from tests.cloudcontroller.accounts.helpers import unique_name
 
 
@@ -67,7 +67,7 @@ def test_a_number_claimed_by_another_controller_is_skipped(cc_session_factory):
     db = cc_session_factory()
     first = allocate(db, "user", "a", 20000, 20010, set())
     # another controller sharing the database claimed the next number meanwhile
-    from cloudcontroller.users.models import UnixId
+    from cloudcontroller.accounts.models import UnixId
 
     db.add(UnixId(number=first + 1, kind="user", name="other"))
     db.flush()

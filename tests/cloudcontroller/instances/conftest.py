@@ -12,8 +12,8 @@ import pytest
 import webtest
 
 from cloudcontroller import main
+from cloudcontroller.accounts.models import SystemUser
 from cloudcontroller.instances.worker import Worker
-from cloudcontroller.users.models import SystemUser
 from common.db import make_engine
 from common.migrations import upgrade
 from tests.cloudcontroller.conftest import controller_settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cloudcontroller.users.models import SystemUser
+from cloudcontroller.accounts.models import SystemUser
 
 
 def test_flavors_list_memory_disk_vcpus_and_gpu(controller, cloudauth):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from cloudcontroller.users.models import UnixId
+from cloudcontroller.accounts.models import UnixId
 from common.errors import Conflict
 
 ATTEMPTS = 50

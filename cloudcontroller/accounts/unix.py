@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from cloudcontroller.users.commands import run
-from cloudcontroller.users.settings import UserSettings
+from cloudcontroller.accounts.commands import run
+from cloudcontroller.accounts.settings import UserSettings
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,24 @@ from __future__ import annotations
 
 import os
 import pwd
+import re
 
 from common.errors import BadRequest, Conflict, Unavailable
+from common.ldap.interfaces import DirectoryUnavailable
 
 # GECOS of the accounts SCM creates: names the Cloud Auth user, so only a retry for that same
 # user adopts a leftover entry.
 GECOS_PREFIX = "SCM "
+UNIX_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+
+
+def valid_name(name: str, what: str = "system-name") -> str:
+    if not UNIX_NAME.match(name):
+        raise BadRequest(
+            f"{what} {name!r} is not a valid UNIX name: lowercase letters, digits, _ and -, "
+            "starting with a letter or _, at most 32 characters"
+        )
+    return name
 
 
 def gecos_for(cloudauth_id: str) -> str:
@@ -32,17 +44,15 @@ def includeme(config) -> None:
     """Registers the directory the ldap driver asks (``ldap.*``), when ``ldap.hosts`` is set."""
     ldap = config.registry["scm.settings"].users.ldap
     if ldap is not None:
-        # Cloud Auth's ldap3 driver: one implementation of the directory, with the same
-        # settings (seed 1.7.4); a bad setting is a ConfigError at start-up.
-        from cloudauth.ldap.directory import directory_from_settings
+        # The directory Cloud Auth asks too, with the same settings (seed 1.7.4); a bad setting
+        # is a ConfigError at start-up. Imported here: ldap3 is loaded only when it is used.
+        from common.ldap.directory import directory_from_settings
 
         config.registry["scm.users_directory"] = (directory_from_settings(ldap), ldap.uname_attr)
 
 
 def ldap_system_name(registry, cloudauth_user: dict, asked: str | None) -> str:
     """The system name of this Cloud Auth user's directory account; ``asked`` must equal it."""
-    from cloudauth.ldap.interfaces import DirectoryUnavailable
-
     found = registry.get("scm.users_directory")
     if found is None:
         raise Conflict(

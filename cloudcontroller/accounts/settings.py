@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass
-from typing import Any
 
+from common.ldap.settings import LdapSettings, parse_ldap
 from common.settings import ConfigError, Raw
 
 USER_DRIVERS = ("ldap", "local", "nis")
@@ -39,8 +39,8 @@ class UserSettings:
     ssh_key_mgmt: bool = True
     autocreate_storage: bool = False
     keystone_role: str = "member"
-    # ``ldap.*`` (cloudauth.settings.LdapSettings): where the ldap driver finds system names
-    ldap: Any = None
+    # ``ldap.*``: where the ldap driver finds system names
+    ldap: LdapSettings | None = None
 
     @property
     def manages_unix(self) -> bool:
@@ -70,12 +70,6 @@ class UserSettings:
             ssh_key_mgmt=r.bool("scm.ssh_key_mgmt", True),
             autocreate_storage=r.bool("userauth.autocreate_storage", False),
             keystone_role=r.str("users.keystone_role", "member"),
-            ldap=_ldap(r) if r.words("ldap.hosts") else None,
+            # The same ldap.* settings and parser as Cloud Auth's (seed 1.7.4).
+            ldap=parse_ldap(r) if r.words("ldap.hosts") else None,
         )
-
-
-def _ldap(r: Raw):
-    # The same ldap.* settings and parser as Cloud Auth's (seed 1.7.4).
-    from cloudauth.settings import _ldap as parse
-
-    return parse(r)

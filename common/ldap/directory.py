@@ -1,4 +1,4 @@
-"""Cloud Auth's directory over ldap3 (seed 1.7.4, 1.8.3): the only module that imports ldap3.
+"""The directory over ldap3 (seed 1.7.4, 1.8.3): the only module that imports ldap3.
 
 How a login is checked, on the first host of ``ldap.hosts`` that answers:
 
@@ -40,10 +40,9 @@ from ldap3.core.exceptions import LDAPException
 from ldap3.utils.conv import escape_filter_chars
 from ldap3.utils.dn import to_dn
 
-from cloudauth.settings import LdapSettings
+from common.ldap.interfaces import DirectoryUnavailable, InvalidCredentials, LdapUser, NotEligible
+from common.ldap.settings import LdapSettings
 from common.settings import ConfigError
-
-from .interfaces import DirectoryUnavailable, InvalidCredentials, LdapUser, NotEligible
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +77,7 @@ class _Entry:
 
 
 class Ldap3Directory:
-    """:class:`cloudauth.ldap.interfaces.Directory` against real LDAP servers through ldap3."""
+    """:class:`common.ldap.interfaces.Directory` against real LDAP servers through ldap3."""
 
     def __init__(self, settings: LdapSettings):
         _check(settings)
