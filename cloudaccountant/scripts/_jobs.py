@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
+from collections import Counter
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -80,18 +81,22 @@ def _import(prog, kind, settings, engine, cc, first, last, file) -> int:
             source_engine.dispose()
     importer = JobImporter(engine, cc.id, kind, settings.timezone, users, settings.batch_size)
     totals = {"imported": 0, "rejected": 0, "skipped": 0, "outside": 0}
+    reasons: Counter[str] = Counter()
     for parser, opened in _inputs(kind, settings, cc, first, last, file):
         with opened as lines:
             result = importer.run(parser.parse(lines), first, last, report)
         totals["imported"] += result.imported
         totals["rejected"] += result.rejected_count
         totals["skipped"] += parser.skipped
+        reasons.update(getattr(parser, "skip_reasons", {}))
         totals["outside"] += result.outside
     sys.stderr.flush()
+    why = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
     print(
         f"{prog}: controller {cc.id}: {totals['imported']} jobs imported, "
-        f"{totals['rejected']} lines rejected, {totals['skipped']} skipped (steps, not run, "
-        f"not ended), {totals['outside']} ended outside {first}..{last}"
+        f"{totals['rejected']} lines rejected, {totals['skipped']} skipped "
+        f"({why or 'steps, not run, not ended'}), {totals['outside']} ended outside "
+        f"{first}..{last}"
     )
     return 1 if totals["rejected"] else 0
 
