@@ -16,3 +16,4 @@ def includeme(config):
     add("report.user_storage", "/report/user-storage")
     add("report.job", "/report/job")
     add("report.job_detail", "/report/job/detail")
+    add("report.import_runs", "/import-runs")

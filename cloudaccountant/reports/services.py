@@ -23,6 +23,7 @@ from cloudaccountant.access import Scope
 from cloudaccountant.importing.days import local_date, range_bounds, split_seconds
 from cloudaccountant.reports.groupings import GB, GROUPINGS, METRICS
 from cloudaccountant.reports.periods import period_of
+from cloudaccountant.reports.provenance import provenance
 from cloudaccountant.summaries.services import (
     LISTINGS,
     USER_INDEX_SUFFIXES,
@@ -102,6 +103,7 @@ class ReportService:
             ],
             "rows": rows,
             "totals": self._figures(query.family, whole),
+            **provenance(self.db, query.family, query.start_date, query.end_date),
         }
 
     @staticmethod

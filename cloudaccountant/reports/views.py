@@ -6,11 +6,13 @@ from __future__ import annotations
 from pyramid.view import view_config
 
 from cloudaccountant.reports import csvstream
+from cloudaccountant.reports.provenance import SOURCES, list_runs
 from cloudaccountant.reports.query import parse_format, parse_report_query
 from cloudaccountant.reports.services import JOB_FIELDS, ReportService
 from cloudaccountant.summaries.services import MAX_PAGE
-from common.errors import BadRequest
-from common.params import Params
+from common.errors import BadRequest, Forbidden
+from common.ownership import sees_everything
+from common.params import Params, parse_date
 
 JSON = "scm_json"
 # Issue 10 names permissions per app ("usage:view"); until the accountant's policy knows that
@@ -59,3 +61,27 @@ def job_detail(request):
         raise BadRequest(f"parameter {paging} pages the JSON listing; the CSV holds every job")
     rows = ([job[name] for name in JOB_FIELDS] for job in service.stream_jobs(query))
     return csvstream.csv_response(request, "jobs.csv", csvstream.lines(list(JOB_FIELDS), rows))
+
+
+@view_config(route_name="report.import_runs", **_GET)
+def import_runs(request):
+    """The import runs, newest first: the superuser's and cloudaccountant_admin's."""
+    if not sees_everything(request.identity, "cloudaccountant"):
+        raise Forbidden("only the superuser and cloudaccountant_admin read import runs")
+    unknown = sorted(set(request.GET) - {"start_date", "end_date", "source", "limit"})
+    if unknown:
+        raise BadRequest(f"unknown parameter {unknown[0]}")
+    params = Params(request)
+    first = params.optional("start_date", 10)
+    last = params.optional("end_date", 10)
+    source = params.optional("source", 16)
+    if source is not None and source not in SOURCES:
+        raise BadRequest(f"parameter source must be one of {', '.join(SOURCES)}")
+    runs = list_runs(
+        request.db,
+        sources=(source,) if source else SOURCES,
+        first=parse_date(first, "start_date") if first is not None else None,
+        last=parse_date(last, "end_date") if last is not None else None,
+        limit=params.int("limit", 100, minimum=1, maximum=MAX_PAGE),
+    )
+    return request.ok({"runs": runs})

@@ -88,17 +88,23 @@ def _page(request, family: Family | None, choice: Choice, emails: dict) -> dict:
         "group_labels": GROUP_LABELS,
         "people": sorted(emails.items(), key=lambda kv: kv[1]),
         "as_of_time": request.now,
+        "imported": None,  # when the runs behind the figures finished (the accountant says)
+        "runs": [],
     }
 
 
 @view_config(route_name="reports", renderer="reports/overview.mako", permission="portal")
 def overview(request):
     choice = read_choice(request, None, request.now.date())
-    totals = {}
+    totals, finished = {}, []
     for slug, family in FAMILIES.items():
         report = _report(request, family, choice)
         totals[slug] = (report["metrics"], report["totals"])
-    return {**_page(request, None, choice, _people(request, choice)), "totals": totals}
+        if report.get("as_of"):
+            finished.append(report["as_of"])
+    page = _page(request, None, choice, _people(request, choice))
+    # The oldest family's last import: every figure on the page is at least that fresh.
+    return {**page, "totals": totals, "imported": min(finished, default=None)}
 
 
 @view_config(route_name="reports.family", renderer="reports/family.mako", permission="portal")
@@ -114,6 +120,8 @@ def family_page(request):
     chart = stacked_svg(f"{family.title}: {metric['label']}", periods, stacks, metric["unit"])
     return {
         **_page(request, family, choice, emails),
+        "imported": report.get("as_of"),
+        "runs": report.get("provenance", []),
         "table": table,
         "chart": chart,
         "chart_metric": metric,

@@ -166,6 +166,7 @@ def test_jobs_page_chart_table_and_csv_agree_with_the_api(usage, accountant):
     assert "debug" not in page.text
     svg = _svg(page)
     assert "<script" not in svg  # an image, and no script in it either
+    assert "Import runs behind these figures" in page.text and ">slurm<" in page.text
     assert re.search(r">normal<", svg) and re.search(r'class="value[^"]*">4<', svg)
     csv_page = browser.get(
         "/reports/jobs.csv", params=_range(usage, granularity="month", group="queue")
@@ -192,11 +193,15 @@ def test_login_node_hours_come_from_the_controllers_lifecycle(usage, accountant)
     assert rows[-1] == ["Total", str(hours)]
 
 
-def test_overview_and_sidebar(usage):
+def test_overview_and_sidebar(usage, accountant):
     page = usage["browser"].get("/reports", params=_range(usage))
     assert ">Usage and Reports</a>" in page.text
     assert "Cluster jobs" in page.text and "4.00 core-h" in page.text
-    assert re.search(r"Figures as of \d{4}-\d\d-\d\d \d\d:\d\d UTC", page.text)
+    # The stamp is the accountant's last import run over the range, not the page's time.
+    stamp = re.search(r"Figures as of (\d{4}-\d\d-\d\d \d\d:\d\d) UTC", page.text).group(1)
+    runs = _api(accountant, usage["owner"], "/report/job", start_date=usage["first"].isoformat(),
+                end_date=usage["last"].isoformat())  # fmt: skip
+    assert runs["as_of"].replace("T", " ").startswith(stamp)
 
 
 def test_a_managed_user_sees_only_their_own_usage(usage, new_browser, reports_portal):

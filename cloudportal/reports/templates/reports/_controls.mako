@@ -55,7 +55,27 @@
 </%def>
 
 <%def name="as_of()">
-<p class="text-muted small" role="status">Figures as of ${as_of_time.strftime('%Y-%m-%d %H:%M')} UTC, from the accountant's last imports: today's usage may not be complete yet.</p>
+<p class="text-muted small" role="status">
+% if imported:
+Figures as of ${imported.replace('T', ' ')[:16]} UTC (the accountant's last import over this range; page made ${as_of_time.strftime('%Y-%m-%d %H:%M')} UTC). Usage since then is not counted yet.
+% else:
+No import run is recorded over this range (page made ${as_of_time.strftime('%Y-%m-%d %H:%M')} UTC): the figures may be incomplete.
+% endif
+</p>
+% if runs:
+<details class="portal-report-runs"><summary>Import runs behind these figures</summary>
+<table class="table table-sm">
+  <thead><tr><th scope="col">Run</th><th scope="col">Source</th><th scope="col">Dates</th><th scope="col">Finished (UTC)</th><th scope="col">Rows written</th><th scope="col">Lines rejected</th><th scope="col">Exit status</th></tr></thead>
+  <tbody>
+  % for run in runs:
+  <tr><td>${run['id']}</td><td>${run['source']}</td><td>${run['first_date']} – ${run['last_date']}</td>
+      <td>${(run['finished_at'] or 'not finished').replace('T', ' ')}</td><td>${run['rows_written']}</td>
+      <td>${run['lines_rejected']}</td><td>${'—' if run['exit_status'] is None else run['exit_status']}</td></tr>
+  % endfor
+  </tbody>
+</table>
+</details>
+% endif
 </%def>
 
 <%def name="number(value)">${'{:,.2f}'.format(value) if isinstance(value, float) else ('{:,}'.format(value) if isinstance(value, int) else value)}</%def>
