@@ -38,6 +38,7 @@ def includeme(config):
     add("users.password", "/users/{user}/password")
 
     add("reports", "/reports")
+    add("reports.statement", "/reports/statement")
     add("reports.jobs", "/reports/jobs/detail")
     add("reports.jobs_csv", "/reports/jobs/detail.csv")
     add("reports.family_csv", "/reports/{family}.csv")

@@ -187,3 +187,38 @@ def series(report: dict, group: str, metric: str, label) -> tuple[list[str], dic
         values = stacks.setdefault(name, [None] * len(periods))
         values[index[row["period"]]] = (values[index[row["period"]]] or 0) + row[metric]
     return periods, stacks
+
+
+MONTH = re.compile(r"^[0-9]{4}-[0-9]{2}$")
+STATEMENT_FAMILIES = ("login-nodes", "storage", "user-storage", "jobs")
+
+
+def read_month(request, today: dt.date) -> tuple[dt.date, dt.date]:
+    """``month=YYYY-MM`` (default: last month): its first and last day."""
+    text = (Params(request).optional("month", 7) or "").strip()
+    if not text:
+        first = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    elif not MONTH.match(text):
+        raise BadRequest(f"month must be YYYY-MM, not {text[:10]!r}")
+    else:
+        try:
+            first = parse_date(text + "-01", "month")
+        except BadRequest:
+            raise BadRequest(f"month must be YYYY-MM, not {text!r}") from None
+    following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return first, following - dt.timedelta(days=1)
+
+
+def statement_rows(reports: dict[str, dict], users: list[tuple[str, str]]) -> tuple[list, dict]:
+    """One line per user (``users``: (id, email), the owner first), each family's figures
+    from its month report grouped by user, and the totals the accountant computed."""
+    figures: dict[str, dict[str, dict]] = {}
+    for slug, report in reports.items():
+        for row in report["rows"]:
+            figures.setdefault(row["user"], {})[slug] = row
+    lines = []
+    for userid, email in users:
+        mine = figures.get(userid, {})
+        lines.append((email, {slug: mine.get(slug) for slug in reports}))
+    totals = {slug: report["totals"] for slug, report in reports.items()}
+    return lines, totals

@@ -17,12 +17,16 @@ from cloudportal.reports.model import (
     GRANULARITIES,
     GROUP_LABELS,
     PRESETS,
+    STATEMENT_FAMILIES,
+    USERID,
     Choice,
     Family,
     Table,
     queue_params,
     read_choice,
+    read_month,
     series,
+    statement_rows,
 )
 from common.errors import BadRequest, NotFound
 from common.params import Params
@@ -186,3 +190,49 @@ def jobs_csv(request):
     response.content_disposition = f'attachment; filename="{name}"'
     response.app_iter = body
     return response
+
+
+@view_config(route_name="reports.statement", renderer="reports/statement.mako", permission="owner")
+def statement(request):
+    """An account owner's month on one printable page: per managed user (and the owner)
+    server-hours, storage, user storage and core-hours, the totals, the runs behind them."""
+    first, last = read_month(request, request.now.date())
+    me = request.identity
+    owner = _userid_param(request, "owner") or me.userid
+    if owner != me.userid and not me.is_superuser:
+        raise BadRequest("only the superuser may see another account owner's statement")
+    managed = request.find_service(ICloudAuth).managed_users(owner)
+    people = sorted(((u["id"], u.get("email") or u["id"]) for u in managed), key=lambda p: p[1])
+    owner_email = me.email if owner == me.userid else owner
+    users = [(owner, owner_email), *people]
+    scope = {"start_date": first.isoformat(), "end_date": last.isoformat()}
+    if owner != me.userid:
+        scope["owner_userid"] = owner
+    reports, runs = {}, {}
+    for slug in STATEMENT_FAMILIES:
+        family = FAMILIES[slug]
+        params = {**scope, "granularity": "month", "group_by": "user"}
+        if family.api == "job":
+            params["queue"] = queue_params(request.registry["scm.settings"])
+        reports[slug] = _accountant(request).report(family.api, params)
+        for run in reports[slug].get("provenance", []):
+            runs[run["id"]] = run
+    lines, totals = statement_rows(reports, users)
+    return {
+        "first": first,
+        "last": last,
+        "owner_email": owner_email,
+        "lines": lines,
+        "totals": totals,
+        "families": FAMILIES,
+        "slugs": STATEMENT_FAMILIES,
+        "runs": sorted(runs.values(), key=lambda r: r["id"]),
+        "as_of_time": request.now,
+    }
+
+
+def _userid_param(request, name: str) -> str:
+    value = (Params(request).optional(name, 64) or "").strip().replace("-", "").lower()
+    if value and not USERID.match(value):
+        raise BadRequest(f"{name} must be a user id (32 hex digits)")
+    return value

@@ -246,3 +246,31 @@ def test_unknown_report_is_404_and_an_unconfigured_accountant_says_so(usage, new
     page = plain.get("/reports", status=404)
     assert "usage reports need the Cloud Accountant" in page.text
     assert "Usage and Reports</a>" not in plain.get("/help").text  # no link to a dead page
+
+
+def test_the_monthly_statement_lists_each_user_totals_and_runs(usage, reports_portal, cloudauth):
+    browser, owner, managed = usage["browser"], usage["owner"], usage["managed"]
+    month = usage["last"].strftime("%Y-%m")
+    page = browser.get("/reports/statement", params={"month": month})
+    rows = _table(page)
+    assert rows[0][:2] == ["User", "Login nodes (server-hours)"]
+    by_user = {r[0]: r for r in rows[1:-1]}
+    assert set(by_user) == {owner.email, managed.email}
+    assert by_user[owner.email][5:8] == ["2", "4.00", "0.00"]  # jobs, core-hours, GPU-hours
+    assert by_user[managed.email][5:8] == ["0", "0", "0"]
+    assert rows[-1][0] == "Total" and rows[-1][5:8] == ["2", "4.00", "0.00"]
+    assert ">slurm<" in page.text and ">usage<" in page.text  # the runs behind the figures
+    css = browser.get("/static/portal.css").text
+    assert "@media print" in css and ".portal-sidebar" in css.split("@media print", 1)[1]
+    assert "Monthly statement" in browser.get("/reports", params=_range(usage)).text
+
+
+def test_statement_bad_month_and_plain_users(usage, new_browser, reports_portal):
+    page = usage["browser"].get("/reports/statement", params={"month": "2026-13"}, status=400)
+    assert "month must be YYYY-MM" in page.text
+    plain = new_browser(usage["managed"], reports_portal)
+    assert plain.get("/reports/statement", status=403)
+    other = usage["browser"].get(
+        "/reports/statement", params={"owner": "b" * 32}, status=400
+    )  # fmt: skip
+    assert "only the superuser may see another account owner&#39;s statement" in other.text

@@ -5,6 +5,9 @@
 ${r.nav('overview')}
 ${r.controls(request.route_path('reports'))}
 ${r.as_of()}
+% if me.is_account_owner:
+<p><a class="btn btn-outline-secondary btn-sm" href="${request.route_path('reports.statement')}">Monthly statement (printable)</a></p>
+% endif
 <table class="table portal-report-table">
   <caption>Usage from ${choice.start.isoformat()} to ${choice.end.isoformat()}</caption>
   <thead><tr><th scope="col">Resource</th><th scope="col">Usage</th></tr></thead>
