@@ -20,6 +20,7 @@ def main(global_config, **raw):
         config.include("common")
         config.include("common.cloudauth_link")
         config.include("cloudaccountant.access")
+        config.include("cloudaccountant.reports")
         config.include("cloudaccountant.routes")
         config.scan(
             "cloudaccountant", ignore=["cloudaccountant.migrations", "cloudaccountant.scripts"]

@@ -1,5 +1,6 @@
 """Every Cloud Accountant model, imported once so the mapper sees the whole schema."""
 
+from cloudaccountant.importing.runs import ImportRun
 from cloudaccountant.meta import Base
 from cloudaccountant.usage.models import (
     Job,
@@ -13,6 +14,7 @@ from cloudaccountant.usage.models import (
 
 __all__ = [
     "Base",
+    "ImportRun",
     "Job",
     "JobDaily",
     "ResourceFamilyRow",

@@ -9,3 +9,11 @@ def includeme(config):
     add("usage.server_instance", "/server-instance")
     add("usage.job", "/job")
     add("usage.job_detail", "/job/detail")
+
+    # Reports (issue 13): aggregates per family, itemised jobs.
+    add("report.server_instance", "/report/server-instance")
+    add("report.storage", "/report/storage")
+    add("report.user_storage", "/report/user-storage")
+    add("report.job", "/report/job")
+    add("report.job_detail", "/report/job/detail")
+    add("report.import_runs", "/import-runs")

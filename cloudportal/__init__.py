@@ -25,4 +25,5 @@ def main(global_config, **raw):
         config.include("cloudportal.accounts")
         config.include("cloudportal.users")
         config.include("cloudportal.help")
+        config.include("cloudportal.reports")
     return make_wsgi_app(config)

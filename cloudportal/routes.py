@@ -37,5 +37,12 @@ def includeme(config):
     add("users.active", "/users/{user}/active")
     add("users.password", "/users/{user}/password")
 
+    add("reports", "/reports")
+    add("reports.statement", "/reports/statement")
+    add("reports.jobs", "/reports/jobs/detail")
+    add("reports.jobs_csv", "/reports/jobs/detail.csv")
+    add("reports.family_csv", "/reports/{family}.csv")
+    add("reports.family", "/reports/{family}")
+
     add("help", "/help")
     add("faq", "/faq")

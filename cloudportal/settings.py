@@ -207,7 +207,7 @@ def _site(r: Raw) -> SiteSettings:
     )
 
 
-FEATURES = ("auth", "profile", "nodes", "accounts", "users", "help")
+FEATURES = ("auth", "profile", "nodes", "accounts", "users", "help", "reports")
 
 
 def pyramid_settings(raw: dict[str, Any], settings: PortalSettings) -> dict[str, Any]:

@@ -5,14 +5,19 @@
 and ``TZ=UTC`` (its times are then UTC). ``JobName`` is the last field, so a ``|`` inside a job
 name stays in the name. Cores are ``AllocCPUS``; an array task (``123_4``) is a job of its own;
 pending array remainders (``123_[5-9]``), jobs that never started and jobs that have not ended
-are skipped.
+are skipped, and so are jobs that never ran on a node (``NodeList`` ``None assigned``: cancelled
+while pending, ``Start`` equal to ``End``), so that a day's jobs are jobs that ran.
+
+A saved ``sacct -P`` file may carry any set and order of columns, named by its header; only
+``JobID`` (or ``JobIDRaw``), ``User``, ``Submit``, ``Start``, ``End`` and ``AllocCPUS`` (or
+``NCPUS``) are needed, the others have defaults and unknown ones are ignored.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import namedtuple
+from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from cloudaccountant.importing.records import (
@@ -38,10 +43,20 @@ FIELDS = (
     "NNodes",
     "AllocTRES",
     "State",
+    "NodeList",
     "JobName",
 )
-# Where each field is in a line, from the header.
-_Columns = namedtuple("_Columns", FIELDS)
+# Needed in a header: each is one field, or the first of its aliases present.
+REQUIRED = (
+    ("JobID", "JobIDRaw"),
+    ("User",),
+    ("Submit",),
+    ("Start",),
+    ("End",),
+    ("AllocCPUS", "NCPUS"),
+)
+ALIASES = {"JobIDRaw": "JobID", "NCPUS": "AllocCPUS"}
+NO_NODE = "None assigned"
 NOT_A_TIME = frozenset({"", "Unknown", "None", "N/A"})
 NOT_ENDED = frozenset({"PENDING", "RUNNING", "REQUEUED_HOLD", "SUSPENDED", "RESIZING"})
 _JOBID = re.compile(r"^(\d+)(?:_(\d+)|_(\[[^\]]*\]))?(\+\d+)?(\.\S+)?$")
@@ -97,9 +112,10 @@ class SacctParser:
         self.source = source
         self.cluster = cluster  # for records that name none
         self.skipped = 0
+        self.skip_reasons: Counter[str] = Counter()
 
     def parse(self, lines: Iterable[bytes]) -> Iterator[JobRecord | Rejected]:
-        columns: dict[str, int] | None = None
+        columns: dict[str, int] | None = None  # field -> position in a line
         width = 0
         last_is_name = False
         for number, text, rejected in decoded_lines(lines, self.source):
@@ -110,14 +126,17 @@ class SacctParser:
                 continue
             if columns is None:
                 names = text.split("|")
-                missing = [f for f in FIELDS if f not in names]
-                if missing:
+                columns = _columns(names)
+                if columns is None:
+                    missing = [
+                        f"{alt[0]} (or {alt[1]})" if len(alt) > 1 else alt[0]
+                        for alt in REQUIRED
+                        if not any(a in names for a in alt)
+                    ]
                     yield Rejected(
                         self.source, number, f"not a sacct -P header: no {', '.join(missing)}"
                     )
                     return  # without a header nothing else can be read
-                columns = {name: i for i, name in enumerate(names)}
-                at = _Columns(*(columns[f] for f in FIELDS))
                 width = len(names)
                 last_is_name = names[-1] == "JobName"
                 continue
@@ -127,49 +146,83 @@ class SacctParser:
                 yield Rejected(self.source, number, f"{len(values)} fields, expected {width}")
                 continue
             try:
-                record = self._record(values, at)
+                record = self._record(_Line(values, columns))
             except LineError as exc:
                 yield Rejected(self.source, number, str(exc))
                 continue
-            if record is None:
+            if isinstance(record, str):
                 self.skipped += 1
+                self.skip_reasons[record] += 1
             else:
                 yield record
 
-    def _record(self, v: list[str], at: _Columns) -> JobRecord | None:
-        match = _JOBID.match(v[at.JobID])
+    def _record(self, v: _Line) -> JobRecord | str:
+        """The job of a line, or why it is not a job (a reason for the skipped count)."""
+        match = _JOBID.match(v["JobID"])
         if not match:
-            raise LineError(f"JobID {v[at.JobID]!r} is not a Slurm job id")
+            raise LineError(f"JobID {v['JobID']!r} is not a Slurm job id")
         job, task, pending_tasks, het, step = match.groups()
-        if step or pending_tasks:
-            return None  # a job step, or array tasks that have not run
-        state = v[at.State].split(" ", 1)[0]  # "CANCELLED by 1000" -> "CANCELLED"
+        if step:
+            return "job step"
+        if pending_tasks:
+            return "array tasks not run"
+        state = (v["State"] or "COMPLETED").split(" ", 1)[0]  # "CANCELLED by 1000" -> "CANCELLED"
         if state in NOT_ENDED:
-            return None
-        started = _time(v[at.Start], "Start")
-        ended = _time(v[at.End], "End")
-        cores = whole(v[at.AllocCPUS] or "0", "AllocCPUS")
-        if started is None or ended is None or cores == 0:
-            return None  # never ran, or not ended yet
-        submitted = _time(v[at.Submit], "Submit")
+            return "not ended"
+        if v["NodeList"] == NO_NODE:
+            return "never ran on a node"
+        started = _time(v["Start"], "Start")
+        ended = _time(v["End"], "End")
+        cores = whole(v["AllocCPUS"] or "0", "AllocCPUS")
+        if started is None or cores == 0:
+            return "never started"
+        if ended is None:
+            return "not ended"
+        submitted = _time(v["Submit"], "Submit")
         if submitted is None:
             raise LineError("no Submit time")
-        tres = v[at.AllocTRES]
+        tres = v["AllocTRES"]
         return check(
             JobRecord(
-                cluster=v[at.Cluster] or self.cluster,
+                cluster=v["Cluster"] or self.cluster,
                 job_id=job + (het or ""),
                 array_index=int(task) if task is not None else -1,
                 submitted_at=submitted,
                 started_at=started,
                 ended_at=ended,
-                system_username=v[at.User],
-                account=v[at.Account],
-                queue=v[at.Partition],
-                name=v[at.JobName],
+                system_username=v["User"],
+                account=v["Account"],
+                queue=v["Partition"],
+                name=v["JobName"],
                 cores=cores,
-                nodes=whole(v[at.NNodes] or "0", "NNodes"),
+                nodes=whole(v["NNodes"] or "1", "NNodes"),
                 gpus=_gpus(tres) if "gres/gpu" in tres else 0,
                 state=state,
             )
         )
+
+
+def _columns(names: list[str]) -> dict[str, int] | None:
+    """Field -> position, from a header (aliases under the field's own name); None when a
+    needed field is missing."""
+    at: dict[str, int] = {}
+    for i, name in enumerate(names):
+        field = ALIASES.get(name, name)
+        if field in FIELDS and (field not in at or name == field):
+            at[field] = i  # the field itself wins over its alias
+    if not all(any(a in names for a in alt) for alt in REQUIRED):
+        return None
+    return at
+
+
+class _Line:
+    """One line's values by field name; a field the file does not have reads as ""."""
+
+    __slots__ = ("at", "values")
+
+    def __init__(self, values: list[str], at: dict[str, int]):
+        self.values, self.at = values, at
+
+    def __getitem__(self, field: str) -> str:
+        i = self.at.get(field)
+        return self.values[i] if i is not None else ""

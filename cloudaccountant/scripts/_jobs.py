@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
+from collections import Counter
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -13,6 +14,7 @@ from cloudaccountant.importing.days import range_bounds
 from cloudaccountant.importing.jobs import JobImporter
 from cloudaccountant.importing.logs import log_files
 from cloudaccountant.importing.parsers import JOB_SOURCES
+from cloudaccountant.importing.runs import RunRecorder
 from cloudaccountant.importing.slurm import SACCT_ENV, sacct_argv
 from cloudaccountant.importing.sources import LocalSource, SourceError, parse_location
 from cloudaccountant.scripts._cli import (
@@ -57,20 +59,25 @@ def main(kind: str, prog: str, doc: str, argv=None) -> int:
         return fail(prog, str(exc))
     engine = make_engine({"sqlalchemy.url": settings.db_url})
     status = 0
+    run = RunRecorder(engine, kind)
     try:
+        run.start(first, last, [cc.id for cc in controllers])
         for cc in controllers:
             try:
-                status |= _import(prog, kind, settings, engine, cc, first, last, args.file)
+                status |= _import(prog, kind, settings, engine, cc, first, last, args.file, run)
             except (SourceError, SQLAlchemyError) as exc:
                 detail = getattr(exc, "orig", None) or exc
                 fail(prog, f"controller {cc.id}: {detail}", 1)
                 status = 1
+        run.finish(status)
+    except SQLAlchemyError as exc:  # the accountant's own database: nothing could be recorded
+        status = fail(prog, f"accountant database: {getattr(exc, 'orig', None) or exc}", 1)
     finally:
         engine.dispose()
     return status
 
 
-def _import(prog, kind, settings, engine, cc, first, last, file) -> int:
+def _import(prog, kind, settings, engine, cc, first, last, file, run: RunRecorder) -> int:
     users = {}
     if "users" in cc.urls:
         source_engine = read_only_engine(cc.urls["users"])
@@ -80,18 +87,27 @@ def _import(prog, kind, settings, engine, cc, first, last, file) -> int:
             source_engine.dispose()
     importer = JobImporter(engine, cc.id, kind, settings.timezone, users, settings.batch_size)
     totals = {"imported": 0, "rejected": 0, "skipped": 0, "outside": 0}
+    reasons: Counter[str] = Counter()
     for parser, opened in _inputs(kind, settings, cc, first, last, file):
         with opened as lines:
             result = importer.run(parser.parse(lines), first, last, report)
         totals["imported"] += result.imported
         totals["rejected"] += result.rejected_count
         totals["skipped"] += parser.skipped
+        reasons.update(getattr(parser, "skip_reasons", {}))
+        run.add(
+            read=result.imported + result.outside + result.rejected_count + parser.skipped,
+            written=result.imported,
+            rejected=result.rejected_count,
+        )
         totals["outside"] += result.outside
     sys.stderr.flush()
+    why = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
     print(
         f"{prog}: controller {cc.id}: {totals['imported']} jobs imported, "
-        f"{totals['rejected']} lines rejected, {totals['skipped']} skipped (steps, not run, "
-        f"not ended), {totals['outside']} ended outside {first}..{last}"
+        f"{totals['rejected']} lines rejected, {totals['skipped']} skipped "
+        f"({why or 'steps, not run, not ended'}), {totals['outside']} ended outside "
+        f"{first}..{last}"
     )
     return 1 if totals["rejected"] else 0
 

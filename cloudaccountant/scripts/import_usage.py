@@ -14,6 +14,7 @@ import sys
 from sqlalchemy.exc import SQLAlchemyError
 
 from cloudaccountant.importing.controller import ControllerImporter, read_only_engine, user_map
+from cloudaccountant.importing.runs import RunRecorder
 from cloudaccountant.scripts._cli import (
     UsageError,
     add_range_arguments,
@@ -52,7 +53,9 @@ def main(argv=None, clock=system_clock) -> int:
         return fail(PROG, str(exc))
     engine = make_engine({"sqlalchemy.url": settings.db_url})
     status = 0
+    run = RunRecorder(engine, "usage", clock)
     try:
+        run.start(first, last, [cc.id for cc in controllers])
         for cc in controllers:
             importer = ControllerImporter(engine, cc.id, settings.timezone, clock)
             users = _users(cc)
@@ -67,12 +70,16 @@ def main(argv=None, clock=system_clock) -> int:
                         count = importer.storage(source, first, last)
                     else:
                         count = importer.user_storage(source, first, last, users)
+                    run.add(written=count)
                     print(f"{PROG}: controller {cc.id}: {count} daily {label} rows written")
                 except SQLAlchemyError as exc:
                     detail = getattr(exc, "orig", None) or exc
                     status = fail(PROG, f"controller {cc.id} {kind}: {detail}", 1)
                 finally:
                     source.dispose()
+        run.finish(status)
+    except SQLAlchemyError as exc:  # the accountant's own database: nothing could be recorded
+        status = fail(PROG, f"accountant database: {getattr(exc, 'orig', None) or exc}", 1)
     finally:
         engine.dispose()
     return status

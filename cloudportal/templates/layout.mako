@@ -40,6 +40,9 @@
         % if me.is_account_owner:
         <li class="nav-item"><a class="nav-link" href="${request.route_path('users')}">Manage My Users</a></li>
         % endif
+        % if settings.accountant:
+        <li class="nav-item"><a class="nav-link" href="${request.route_path('reports')}">Usage and Reports</a></li>
+        % endif
         <li class="nav-item"><a class="nav-link" href="${request.route_path('profile')}">My Profile</a></li>
       </ul>
       <h2 class="portal-menu-heading">Portal Help</h2>

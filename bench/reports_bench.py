@@ -1,0 +1,196 @@
+"""Cloud Accountant reports: a one-year monthly report for an account owner, and the CSV export
+of every job, each beside its baseline.
+
+1. Loads ``--jobs`` jobs (default one million) of ``--users`` users (default 10,000) over 2025
+   straight into the ``jobs`` table (bulk ``INSERT``; the import is bench/accountant_import.py's).
+2. The job report of 2025 by month, grouped by user, for an account owner and 100 managed users
+   (``ReportService.report``, as ``GET /report/job`` runs it): p50/p95 over ``--repeat`` runs.
+   Goal (issue 13): p95 < 100 ms.
+3. The CSV of every job (``ReportService.stream_jobs`` through ``csvstream.lines``, as ``GET
+   /report/job/detail?format=csv`` streams it) in a child process: wall time, rows/s and the
+   child's peak RSS (flat: it must not grow with the jobs), beside a plain ``SELECT`` of the same
+   rows streamed by the driver (server-side cursor, rows discarded) in another child.
+
+MariaDB by default (``--mysql-url``); ``--sqlite`` runs it on SQLite.
+
+    .venv/bin/python bench/reports_bench.py [--jobs 1000000] [--users 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from bench.accountant_import import database, run_child
+
+YEAR = dt.datetime(2025, 1, 1)
+UTC = ZoneInfo("UTC")
+
+
+def load(url: str, jobs: int, users: int) -> list[str]:
+    import sqlalchemy as sa
+
+    from cloudaccountant.usage.models import Job
+    from common.db import make_engine
+    from common.migrations import upgrade
+
+    engine = make_engine({"sqlalchemy.url": url})
+    upgrade("cloudaccountant", engine)
+    userids = [f"{n:032x}" for n in range(users)]
+    rng = random.Random(13)
+    table = Job.__table__
+    started = time.perf_counter()
+    batch = []
+    with engine.begin() as conn:
+        for n in range(jobs):
+            start = YEAR + dt.timedelta(seconds=rng.randrange(365 * 86400))
+            end = start + dt.timedelta(seconds=rng.randrange(30, 8 * 3600))
+            cores = rng.choice((1, 1, 2, 4, 8, 16, 32))
+            user = rng.randrange(users)
+            batch.append(
+                {"cloud_controller_id": 1, "resource_type": "slurm", "cluster": "hpc",
+                 "job_id": str(100000 + n), "array_index": -1, "submitted_at": start,
+                 "started_at": start, "ended_at": end, "system_username": f"user{user}",
+                 "cloud_auth_userid": userids[user], "account": f"acct{n % 13}",
+                 "queue": ("normal", "gpu", "long")[n % 3], "name": f"job {n}", "cores": cores,
+                 "nodes": 1, "gpus": 1 if n % 3 == 1 else 0, "state": "COMPLETED",
+                 "core_seconds": cores * int((end - start).total_seconds())}
+            )  # fmt: skip
+            if len(batch) == 10000:
+                conn.execute(sa.insert(table), batch)
+                batch = []
+        if batch:
+            conn.execute(sa.insert(table), batch)
+        if conn.dialect.name == "mysql":
+            conn.exec_driver_sql("ANALYZE TABLE jobs")
+    engine.dispose()
+    print(
+        f"data: {jobs:,} jobs of {users:,} users over 2025 ({time.perf_counter() - started:.1f} s)"
+    )
+    return userids
+
+
+def report_bench(url: str, userids: list[str], repeat: int) -> None:
+    from sqlalchemy.orm import Session
+
+    from cloudaccountant.access import Scope
+    from cloudaccountant.reports.services import ReportQuery, ReportService
+    from common.db import make_engine
+
+    engine = make_engine({"sqlalchemy.url": url})
+    owner = frozenset(random.Random(7).sample(userids, min(101, len(userids))))
+    query = ReportQuery(
+        family="job", start_date=dt.date(2025, 1, 1), end_date=dt.date(2025, 12, 31),
+        granularity="month", group_by=("user",), scope=Scope(owner),
+    )  # fmt: skip
+    times = []
+    with Session(engine) as session:
+        service = ReportService(session, None, UTC)
+        for _ in range(3):  # warm the buffer pool
+            result = service.report(query)
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            result = service.report(query)
+            times.append(time.perf_counter() - t0)
+    engine.dispose()
+
+    def pct(q):
+        return sorted(times)[min(len(times) - 1, int(q * len(times)))] * 1000
+
+    print(
+        f"owner report, 2025 by month, grouped by user ({len(owner)} users, "
+        f"{result['totals']['jobs']:,} jobs, {len(result['rows'])} rows): "
+        f"p50 {pct(0.5):.1f} ms, p95 {pct(0.95):.1f} ms (goal p95 < 100 ms)"
+    )
+
+
+def csv_child(url: str, out: str) -> None:
+    """Every job as the API streams it, written to ``out`` (a child: its RSS is measured)."""
+    from sqlalchemy.orm import sessionmaker
+
+    from cloudaccountant.access import Scope
+    from cloudaccountant.reports import csvstream
+    from cloudaccountant.reports.services import JOB_FIELDS, ReportQuery, ReportService
+    from common.db import make_engine
+
+    engine = make_engine({"sqlalchemy.url": url})
+    service = ReportService(None, sessionmaker(bind=engine), UTC)
+    query = ReportQuery(
+        family="job", start_date=dt.date(2025, 1, 1), end_date=dt.date(2026, 1, 1),
+        granularity="day", group_by=(), scope=Scope(None),
+    )  # fmt: skip
+    rows = ([job[name] for name in JOB_FIELDS] for job in service.stream_jobs(query))
+    with open(out, "wb") as sink:
+        for chunk in csvstream.lines(list(JOB_FIELDS), rows):
+            sink.write(chunk)
+    engine.dispose()
+
+
+def select_child(url: str) -> None:
+    """The baseline: the same rows, read through the driver's server-side cursor, discarded."""
+    import sqlalchemy as sa
+
+    from cloudaccountant.usage.models import Job
+    from common.db import make_engine
+
+    engine = make_engine({"sqlalchemy.url": url})
+    table = Job.__table__
+    with engine.connect() as conn:
+        result = conn.execution_options(yield_per=2000).execute(
+            sa.select(table).order_by(table.c.ended_at)
+        )
+        for _ in result:
+            pass
+    engine.dispose()
+
+
+def export_bench(url: str, jobs: int, workdir: Path) -> None:
+    me = [sys.executable, os.path.abspath(__file__)]
+    out = workdir / "jobs.csv"
+    seconds, peak = run_child([*me, "--csv-child", url, str(out)])
+    with open(out, "rb") as written:
+        lines = sum(1 for _ in written) - 1
+    print(
+        f"CSV export: {lines:,} jobs in {seconds:.1f} s, {lines / seconds:,.0f} rows/s, "
+        f"peak RSS {peak:.0f} MB, {out.stat().st_size / 2**20:.0f} MB written"
+    )
+    seconds, peak = run_child([*me, "--select-child", url])
+    print(f"  baseline plain SELECT streamed: {jobs / seconds:,.0f} rows/s, peak RSS {peak:.0f} MB")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=1_000_000)
+    parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--mysql-url", default="mysql+pymysql://root@127.0.0.1:3306/")
+    parser.add_argument("--sqlite", action="store_true")
+    parser.add_argument("--csv-child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--select-child", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.csv_child:
+        csv_child(*args.csv_child)
+        return 0
+    if args.select_child:
+        select_child(args.select_child)
+        return 0
+    with tempfile.TemporaryDirectory(prefix="scm-reports-bench-") as tmp:
+        args.workdir = tmp
+        url = database(args, "reports")
+        userids = load(url, args.jobs, args.users)
+        report_bench(url, userids, args.repeat)
+        export_bench(url, args.jobs, Path(tmp))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
