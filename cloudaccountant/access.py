@@ -4,6 +4,8 @@ Every user sees their own usage; an account owner also their managed users'; the
 ``cloudaccountant_admin`` see everything, and may act for an account owner (``owner_userid``).
 Which users an owner manages is asked of Cloud Auth (``GET /user/list``) with the caller's own
 token, and kept in the shared cache for ``managed_users.cache_ttl``.
+
+Every authenticated caller holds ``usage:view``: what they see of it is their :class:`Scope`.
 """
 
 from __future__ import annotations
@@ -11,12 +13,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from common.cloudauth_client import CloudAuthClient
+from common.cloudauth_client import CallerToken, CloudAuthClient
 from common.errors import BadRequest, Forbidden, NotFound
-from common.ownership import managed_userids, sees_everything
-from common.security import TOKEN_HEADER, USERID_HEADER, Identity
+from common.ownership import list_managed_userids, sees_everything
+from common.security import Identity
 
 USERID = re.compile(r"^[0-9a-f]{32}$")
+SERVICE = "cloudaccountant"
+# The accountant's named permissions, each with who holds it (views name them, never roles).
+PERMISSIONS = {"usage:view": lambda identity: True}
 
 
 @dataclass(frozen=True)
@@ -32,70 +37,66 @@ def check_userid(name: str, value: str) -> str:
     return value
 
 
-class Directory:
-    """Cloud Auth's answers about users, asked with the caller's token and briefly cached."""
+class UsageAccess:
+    """Resolves a caller's :class:`Scope`, asking Cloud Auth (with the caller's token, briefly
+    cached) which users exist and whom an owner manages."""
 
-    def __init__(self, client: CloudAuthClient, ttl: float):
-        self.client, self.ttl = client, ttl
+    def __init__(self, client: CloudAuthClient, cache, caller: CallerToken, ttl: float):
+        self.client, self.cache, self.caller, self.ttl = client, cache, caller, ttl
 
-    def _call(self, request, path: str, params=None) -> dict:
-        return self.client.call(
-            "GET",
-            path,
-            params,
-            token=request.headers.get(TOKEN_HEADER, "").strip(),
-            userid=request.headers.get(USERID_HEADER, "").strip(),
-        )
+    def managed_users(self, owner_userid: str) -> frozenset[str]:
+        return list_managed_userids(self.client, self.cache, self.caller, owner_userid, self.ttl)
 
-    def managed_users(self, request, owner_userid: str) -> frozenset[str]:
-        return managed_userids(request, owner_userid, self.ttl)
-
-    def user_exists(self, request, userid: str) -> bool:
+    def user_exists(self, userid: str) -> bool:
         key = f"acct:user:{userid}"
-        if request.cache.get(key):
+        if self.cache.get(key):
             return True
         try:
-            self._call(request, f"/user/view/{userid}")
+            self.client.call_as(self.caller, "GET", f"/user/view/{userid}")
         except NotFound:
             return False
-        request.cache.set(key, 1, self.ttl)
+        self.cache.set(key, 1, self.ttl)
         return True
 
-
-def resolve_scope(request, cloud_auth_userid: str | None, owner_userid: str | None) -> Scope:
-    identity: Identity = request.identity
-    directory: Directory = request.registry["scm.directory"]
-    everyone = sees_everything(identity, "cloudaccountant")
-    if owner_userid is not None:
-        check_userid("owner_userid", owner_userid)
-        if owner_userid != identity.userid:
-            if not everyone:
-                raise Forbidden("only the superuser may ask for another account owner's usage")
-            if not directory.user_exists(request, owner_userid):
-                raise BadRequest(f"unknown owner_userid {owner_userid}")
-        users = {owner_userid}
-        if everyone or identity.has("view_user"):
-            users |= directory.managed_users(request, owner_userid)
-    elif everyone:
-        users = None
-    else:
-        users = {identity.userid}
-        if identity.has("view_user"):  # account owners may list the users they manage
-            users |= directory.managed_users(request, identity.userid)
-    if cloud_auth_userid is None:
-        return Scope(None if users is None else frozenset(users))
-    check_userid("cloud_auth_userid", cloud_auth_userid)
-    if users is None:
-        if not directory.user_exists(request, cloud_auth_userid):
-            raise BadRequest(f"unknown cloud_auth_userid {cloud_auth_userid}")
-    elif cloud_auth_userid not in users:
-        if owner_userid is not None and everyone:
-            raise BadRequest(f"user {cloud_auth_userid} is not managed by {owner_userid}")
-        raise Forbidden(f"you may not see the usage of user {cloud_auth_userid}")
-    return Scope(frozenset({cloud_auth_userid}))
+    def scope(
+        self, identity: Identity, cloud_auth_userid: str | None, owner_userid: str | None
+    ) -> Scope:
+        everyone = sees_everything(identity, SERVICE)
+        if owner_userid is not None:
+            check_userid("owner_userid", owner_userid)
+            if owner_userid != identity.userid:
+                if not everyone:
+                    raise Forbidden("only the superuser may ask for another account owner's usage")
+                if not self.user_exists(owner_userid):
+                    raise BadRequest(f"unknown owner_userid {owner_userid}")
+            users = {owner_userid}
+            if everyone or identity.has("view_user"):
+                users |= self.managed_users(owner_userid)
+        elif everyone:
+            users = None
+        else:
+            users = {identity.userid}
+            if identity.has("view_user"):  # account owners may list the users they manage
+                users |= self.managed_users(identity.userid)
+        if cloud_auth_userid is None:
+            return Scope(None if users is None else frozenset(users))
+        check_userid("cloud_auth_userid", cloud_auth_userid)
+        if users is None:
+            if not self.user_exists(cloud_auth_userid):
+                raise BadRequest(f"unknown cloud_auth_userid {cloud_auth_userid}")
+        elif cloud_auth_userid not in users:
+            if owner_userid is not None and everyone:
+                raise BadRequest(f"user {cloud_auth_userid} is not managed by {owner_userid}")
+            raise Forbidden(f"you may not see the usage of user {cloud_auth_userid}")
+        return Scope(frozenset({cloud_auth_userid}))
 
 
 def includeme(config):
-    settings = config.registry["scm.settings"]
-    client = config.registry["scm.cloudauth"]
-    config.registry["scm.directory"] = Directory(client, settings.managed_users_cache_ttl)
+    config.include("pyramid_services")
+    ttl = config.registry["scm.settings"].managed_users_cache_ttl
+
+    def access_factory(context, request) -> UsageAccess:
+        client = request.registry["scm.cloudauth"]
+        return UsageAccess(client, request.cache, CallerToken.of(request), ttl)
+
+    config.register_service_factory(access_factory, UsageAccess)

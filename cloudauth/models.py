@@ -4,7 +4,7 @@ from cloudauth.audit.models import AuditEvent
 from cloudauth.controllers.models import CloudController, SystemAccount
 from cloudauth.meta import Base
 from cloudauth.roles.models import Permission, Role, role_permissions, user_roles
-from cloudauth.tokens.models import Token
+from cloudauth.tokenstore.models import Token
 from cloudauth.users.models import User
 
 __all__ = [

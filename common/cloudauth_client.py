@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import requests
 
+from common.clock import system_clock
 from common.envelope import parse_utc_text
 from common.errors import (
     APIError,
@@ -39,6 +40,22 @@ _BY_STATUS = {
 
 
 @dataclass(frozen=True)
+class CallerToken:
+    """The caller's own credentials, passed on when a service asks Cloud Auth on their behalf
+    (Cloud Auth then scopes its answer to them)."""
+
+    token: str
+    userid: str
+
+    @classmethod
+    def of(cls, request) -> CallerToken:
+        return cls(
+            request.headers.get(TOKEN_HEADER, "").strip(),
+            request.headers.get(USERID_HEADER, "").strip(),
+        )
+
+
+@dataclass(frozen=True)
 class CloudAuthClientSettings:
     url: str
     timeout: float = 5.0
@@ -63,7 +80,7 @@ class CloudAuthClient:
         self.base = settings.url.rstrip("/")
         self.settings = settings
         self.http = session or requests.Session()
-        self._clock = clock or (lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
+        self._clock = clock or system_clock
         self._service: tuple[str, str, dt.datetime] | None = None  # token, userid, expiry
         self._lock = threading.Lock()
 
@@ -94,6 +111,10 @@ class CloudAuthClient:
             error = _BY_STATUS.get(response.status_code, APIError)
             raise error(body.get("message") or body.get("error") or "Cloud Auth refused")
         return body
+
+    def call_as(self, caller: CallerToken, method: str, path: str, params=None) -> dict:
+        """Call Cloud Auth with the caller's own token."""
+        return self.call(method, path, params, token=caller.token, userid=caller.userid)
 
     def request_token(self) -> tuple[str, str, dt.datetime]:
         """A new token for the service account, by a two-legged OAuth 1.0 request."""

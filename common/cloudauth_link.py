@@ -1,6 +1,8 @@
 """For the services that authenticate through Cloud Auth (controller, accountant): the Cloud
 Auth client as ``registry["scm.cloudauth"]`` (from ``settings.cloudauth``), and the token
-security policy whose answers are cached in the shared cache for ``settings.token_cache_ttl``."""
+security policy whose answers are cached in the shared cache for ``settings.token_cache_ttl``.
+The app's own named permissions, if any, are ``registry["scm.permissions"]`` (set by its main,
+as ``scm.settings`` is)."""
 
 from common.cloudauth_client import CloudAuthClient
 from common.security import CachingVerifier, TokenSecurityPolicy
@@ -12,5 +14,8 @@ def includeme(config):
     config.registry["scm.cloudauth"] = client
     # No cache object here: the verifier uses request.cache, which tests may replace.
     config.set_security_policy(
-        TokenSecurityPolicy(CachingVerifier(client, None, settings.token_cache_ttl))
+        TokenSecurityPolicy(
+            CachingVerifier(client, None, settings.token_cache_ttl),
+            config.registry.get("scm.permissions"),
+        )
     )

@@ -9,8 +9,8 @@ briefly in the shared cache.
 
 from __future__ import annotations
 
+from common.cloudauth_client import CallerToken, CloudAuthClient
 from common.errors import Unauthorized
-from common.security import TOKEN_HEADER, USERID_HEADER
 
 PAGE = 10000  # Cloud Auth's largest /user/list page
 # Per service, the roles whose holders see every user's resources there: the superuser and the
@@ -42,28 +42,38 @@ def visible_owner_ids(request) -> frozenset[str] | None:
 
 
 def managed_userids(request, owner_userid: str, ttl: float = MANAGED_TTL) -> frozenset[str]:
-    """The users ``owner_userid`` manages, as Cloud Auth answers the caller (whose token is on
-    ``request``), page by page; cached in the shared cache for ``ttl`` seconds."""
+    """The users ``owner_userid`` manages, as Cloud Auth answers the caller of ``request``."""
+    client = request.registry["scm.cloudauth"]
+    return list_managed_userids(client, request.cache, CallerToken.of(request), owner_userid, ttl)
+
+
+def list_managed_userids(
+    client: CloudAuthClient,
+    cache,
+    caller: CallerToken,
+    owner_userid: str,
+    ttl: float = MANAGED_TTL,
+) -> frozenset[str]:
+    """The users ``owner_userid`` manages, as Cloud Auth answers ``caller``, page by page;
+    cached in the shared cache for ``ttl`` seconds."""
     key = f"managed:{owner_userid}"
-    cached = request.cache.get(key)
+    cached = cache.get(key)
     if cached is not None:
         return frozenset(cached)
-    client = request.registry["scm.cloudauth"]
     userids: list[str] = []
     offset = 0
     while True:
-        data = client.call(
+        data = client.call_as(
+            caller,
             "GET",
             "/user/list",
             {"owner_userid": owner_userid, "show_inactive": "1", "limit": PAGE, "offset": offset},
-            token=request.headers.get(TOKEN_HEADER, "").strip(),
-            userid=request.headers.get(USERID_HEADER, "").strip(),
         )["data"]
         userids.extend(u["id"] for u in data["users"])
         offset += PAGE
         if offset >= data["total"] or not data["users"]:
             break
-    request.cache.set(key, sorted(userids), ttl)
+    cache.set(key, sorted(userids), ttl)
     return frozenset(userids)
 
 

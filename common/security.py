@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -112,8 +113,17 @@ class IdentityVerifier(Protocol):
 
 
 class TokenSecurityPolicy:
-    def __init__(self, verifier: IdentityVerifier):
+    """``permissions``: the app's own named permissions (``"usage:view"``), each with the rule
+    saying which identities hold it; any other name is a Cloud Auth permission the identity
+    must carry."""
+
+    def __init__(
+        self,
+        verifier: IdentityVerifier,
+        permissions: Mapping[str, Callable[[Identity], bool]] | None = None,
+    ):
         self.verifier = verifier
+        self.permissions = dict(permissions or {})
         self._cache = RequestLocalCache(self._load_identity)
 
     def _load_identity(self, request) -> Identity | None:
@@ -137,7 +147,9 @@ class TokenSecurityPolicy:
         identity = self.identity(request)
         if identity is None:
             return Denied("no valid token")
-        if permission == "authenticated" or identity.has(permission):
+        rule = self.permissions.get(permission)
+        held = rule(identity) if rule is not None else identity.has(permission)
+        if permission == "authenticated" or held:
             return Allowed(f"granted {permission}")
         denied = Denied(f"permission {permission} is required")
         denied.permission = permission

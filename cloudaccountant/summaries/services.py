@@ -198,6 +198,17 @@ def list_usage(db: Session, listing: Listing, query: UsageQuery, timezone: ZoneI
     return {"rows": shown, "next": following}
 
 
+class UsageSummaries:
+    """The summaries API's one service: a page of one listing for a resolved query."""
+
+    def __init__(self, db: Session, timezone: ZoneInfo):
+        self.db, self.timezone = db, timezone
+
+    def page(self, listing: str, query: UsageQuery) -> dict:
+        """``{"rows": [...], "next": cursor or None}``; ``listing`` is a key of LISTINGS."""
+        return list_usage(self.db, LISTINGS[listing], query, self.timezone)
+
+
 def _show(listing: Listing, row) -> dict:
     body = {name: row[name] for name in listing.fields}
     for name, source, divisor in listing.derived:

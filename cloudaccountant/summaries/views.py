@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pyramid.view import view_config
+from pyramid.view import view_config, view_defaults
 
-from cloudaccountant.access import resolve_scope
-from cloudaccountant.summaries.services import LISTINGS, MAX_PAGE, UsageQuery, list_usage
+from cloudaccountant.access import UsageAccess
+from cloudaccountant.summaries.services import MAX_PAGE, UsageQuery, UsageSummaries
 from common.errors import BadRequest
 from common.params import Params, parse_date
 
@@ -30,6 +30,7 @@ def _date(params: Params, name: str) -> dt.date:
 
 
 def parse_query(request) -> UsageQuery:
+    """The query's parameters, checked, and the caller's scope (whose usage they may see)."""
     unknown = sorted(set(request.GET) - ACCEPTED)
     if unknown:
         raise BadRequest(f"unknown parameter {unknown[0]}")
@@ -42,8 +43,8 @@ def parse_query(request) -> UsageQuery:
         cc_id = params.int("cloud_controller_id", minimum=1)
         if cc_id not in request.registry["scm.settings"].controller_ids:
             raise BadRequest(f"unknown cloud_controller_id {cc_id}")
-    scope = resolve_scope(
-        request,
+    scope = request.find_service(UsageAccess).scope(
+        request.identity,
         cloud_auth_userid=params.optional("cloud_auth_userid", 64),
         owner_userid=params.optional("owner_userid", 64),
     )
@@ -57,38 +58,31 @@ def parse_query(request) -> UsageQuery:
     )
 
 
-def _listing(request, name: str) -> dict:
-    query = parse_query(request)
-    timezone = request.registry["scm.settings"].timezone
-    return request.ok(list_usage(request.db, LISTINGS[name], query, timezone))
+@view_defaults(request_method="GET", renderer=JSON, permission="usage:view")
+class UsageViews:
+    def __init__(self, request):
+        self.request = request
 
+    def _page(self, listing: str) -> dict:
+        query = parse_query(self.request)
+        return self.request.ok(self.request.find_service(UsageSummaries).page(listing, query))
 
-def _get(route: str):
-    return view_config(
-        route_name=route, request_method="GET", renderer=JSON, permission="authenticated"
-    )
+    @view_config(route_name="usage.storage")
+    def storage(self):
+        return self._page("storage")
 
+    @view_config(route_name="usage.user_storage")
+    def user_storage(self):
+        return self._page("user_storage")
 
-@_get("usage.storage")
-def storage(request):
-    return _listing(request, "storage")
+    @view_config(route_name="usage.server_instance")
+    def server_instance(self):
+        return self._page("server_instance")
 
+    @view_config(route_name="usage.job")
+    def job(self):
+        return self._page("job")
 
-@_get("usage.user_storage")
-def user_storage(request):
-    return _listing(request, "user_storage")
-
-
-@_get("usage.server_instance")
-def server_instance(request):
-    return _listing(request, "server_instance")
-
-
-@_get("usage.job")
-def job(request):
-    return _listing(request, "job")
-
-
-@_get("usage.job_detail")
-def job_detail(request):
-    return _listing(request, "job_detail")
+    @view_config(route_name="usage.job_detail")
+    def job_detail(self):
+        return self._page("job_detail")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from cloudauth.audit.services import audit
 from cloudauth.controllers import services
 from cloudauth.controllers.models import CloudController, SystemAccount
-from cloudauth.tokens.services import forget_cached_identities
+from cloudauth.tokenstore.services import TokenRevocation
 from cloudauth.users.models import User
 from cloudauth.users.services import get_user
 from common.params import Params, path_int
@@ -124,7 +124,7 @@ def create_account(request):
         params.required("uuid", 64).strip(),
         params.int("cloud_controller_id", minimum=1),
     )
-    forget_cached_identities(request.cache, user.id)
+    request.find_service(TokenRevocation).forget_cached(user.id)
     audit(
         request, "system_account.created", actor=caller.id, subject=user.id, detail=account.username
     )
@@ -145,7 +145,7 @@ def delete_account(request):
     caller.require("manage_system_account", user)
     request.db.delete(account)
     request.db.flush()
-    forget_cached_identities(request.cache, user.id)
+    request.find_service(TokenRevocation).forget_cached(user.id)
     audit(
         request, "system_account.deleted", actor=caller.id, subject=user.id, detail=account.username
     )

@@ -4,10 +4,10 @@ drop the members' cached token checks, so new rights apply at once."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from cloudauth.roles.models import Permission, Role, user_roles
-from cloudauth.users.models import User
 from common.errors import BadRequest, Conflict, NotFound
 
 
@@ -39,17 +39,25 @@ def get_permission(db: Session, permission_id: int) -> Permission:
     return permission
 
 
-def users_by_ids(db: Session, userids: list[str]) -> list[User]:
+def _user_model() -> type:
+    # Reached through the members relationship, not imported: users build on roles (a new user
+    # gets default roles), so roles importing users would be a cycle between the features.
+    return sa_inspect(Role).relationships["members"].mapper.class_
+
+
+def users_by_ids(db: Session, userids: list[str]) -> list:
+    """The users with these ids (every one must exist)."""
     if not userids:
         raise BadRequest("parameter user_id is required")
-    users = list(db.scalars(select(User).where(User.id.in_(userids))))
+    user = _user_model()
+    users = list(db.scalars(select(user).where(user.id.in_(userids))))
     missing = set(userids) - {u.id for u in users}
     if missing:
         raise NotFound(f"no user {sorted(missing)[0]}")
     return users
 
 
-def add_members(db: Session, role: Role, users: list[User]) -> list[User]:
+def add_members(db: Session, role: Role, users: list) -> list:
     added = []
     for user in users:
         if role not in user.roles:
@@ -59,7 +67,7 @@ def add_members(db: Session, role: Role, users: list[User]) -> list[User]:
     return added
 
 
-def remove_members(db: Session, role: Role, users: list[User]) -> list[User]:
+def remove_members(db: Session, role: Role, users: list) -> list:
     removed = [u for u in users if role in u.roles]
     if role.name == "superuser" and removed:
         holders = db.scalar(

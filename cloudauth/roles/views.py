@@ -8,7 +8,7 @@ from sqlalchemy import select
 from cloudauth.audit.services import audit
 from cloudauth.roles import services
 from cloudauth.roles.models import Permission, Role
-from cloudauth.tokens.services import forget_cached_identities
+from cloudauth.tokenstore.services import TokenRevocation
 from common.params import INT64_MAX, Params, path_int
 
 JSON = "scm_json"
@@ -36,7 +36,7 @@ def _change_members(request, adding: bool):
     change = services.add_members if adding else services.remove_members
     changed = change(request.db, role, users)
     for user in changed:
-        forget_cached_identities(request.cache, user.id)
+        request.find_service(TokenRevocation).forget_cached(user.id)
         audit(
             request,
             "role.member_added" if adding else "role.member_removed",
@@ -68,7 +68,7 @@ def _change_permission(request, granted: bool):
     )
     services.set_permission(request.db, role, permission, granted)
     for user in role.members:
-        forget_cached_identities(request.cache, user.id)
+        request.find_service(TokenRevocation).forget_cached(user.id)
     audit(
         request,
         "role.permission_granted" if granted else "role.permission_revoked",

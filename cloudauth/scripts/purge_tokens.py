@@ -10,7 +10,7 @@ import sys
 from pyramid.paster import bootstrap
 from sqlalchemy import delete, or_
 
-from cloudauth.tokens.models import Token
+from cloudauth.tokenstore.models import Token
 from common.console import console_script
 from common.settings import ConfigError, parse_duration
 

@@ -11,6 +11,7 @@ import sys
 from pyramid.paster import bootstrap
 
 from cloudauth.audit.services import record
+from cloudauth.tokenstore.services import TokenRevocation
 from cloudauth.users.services import find_by_login, set_password
 from common.console import console_script
 from common.errors import APIError
@@ -46,7 +47,7 @@ def main(argv=None, stdin=None) -> int:
                 userid = user.id
                 set_password(request.db, None, user, password)
                 # A reset: every session opened with the old password ends.
-                revoked = request.token_service.revoke_all(userid)
+                revoked = request.find_service(TokenRevocation).revoke_all(userid)
                 detail = f"console script, {revoked} tokens revoked"
                 record(request.db, "user.password_changed", subject=userid, detail=detail)
         except APIError as exc:

@@ -2,8 +2,9 @@
 
 Tokens are 32 alphanumeric characters from the OS CSPRNG, stored only as their SHA-256. A
 verified token's identity is cached under ``verify:<hash>`` for at most ``token.cache_ttl`` and
-never past its expiry; revocation and role or user changes delete those entries, so the other
-services, which read the same cache, stop accepting the token at once.
+never past its expiry; revocation and role or user changes delete those entries
+(``cloudauth.tokenstore``), so the other services, which read the same cache, stop accepting
+the token at once.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ import secrets
 import string
 from collections.abc import Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cloudauth.tokens.models import Token
+from cloudauth.tokenstore.models import Token
 from cloudauth.users.models import User
 from common.security import (
     Identity,
@@ -58,12 +59,10 @@ class TokenService:
         now: dt.datetime,
         lifetime: float,
         cache_ttl: float,
-        after_commit: Callable[[Callable[[], None]], None] = lambda action: None,
     ):
         # ``db`` is called only when needed: a check answered from the cache opens no session.
         self._db, self.cache, self.now = db, cache, now
         self.lifetime, self.cache_ttl = lifetime, cache_ttl
-        self.after_commit = after_commit
 
     @property
     def db(self) -> Session:
@@ -118,66 +117,12 @@ class TokenService:
             self.cache.sadd(user_tokens_key(user.id), digest, self.lifetime)
         return found
 
-    def revoke(self, token: str) -> str | None:
-        """Revoke one token; the owner's user id, or None when there was no live token."""
-        digest = token_hash(token)
-        row = self.db.scalar(select(Token).where(Token.token_hash == digest))
-        self.cache.delete(verify_cache_key(digest))
-        if row is None or row.revoked_at is not None or row.expires_at <= self.now:
-            return None  # nothing live was revoked: the caller must not claim otherwise
-        row.revoked_at = self.now
-        self.db.flush()
-        return row.user_id
-
-    def revoke_all(self, userid: str, *, keep: str | None = None, source: str | None = None) -> int:
-        """Revoke the user's live tokens (only those issued by ``source`` when given; never the
-        token ``keep``); how many. Cached checks are dropped now and again after the commit,
-        so a check that read the row before the commit cannot stay cached."""
-        stmt = update(Token).where(
-            Token.user_id == userid, Token.revoked_at.is_(None), Token.expires_at > self.now
-        )
-        if keep is not None:
-            stmt = stmt.where(Token.token_hash != token_hash(keep))
-        if source is not None:
-            stmt = stmt.where(Token.source == source)
-        result = self.db.execute(stmt.values(revoked_at=self.now))
-        forget_cached_identities(self.cache, userid)
-        self.after_commit(lambda: forget_cached_identities(self.cache, userid))
-        return result.rowcount
-
-
-def forget_cached_identities(cache, userid: str) -> None:
-    """Drop every cached token check of this user (after a role, password or status change)."""
-    digests = cache.smembers(user_tokens_key(userid))
-    if digests:
-        cache.delete(*(verify_cache_key(d) for d in digests))
-
-
-def _after_commit(request, action: Callable[[], None]) -> None:
-    request.tm.get().addAfterCommitHook(lambda committed: committed and action())
-
-
-def token_service(request) -> TokenService:
-    settings = request.registry["scm.settings"]
-    return TokenService(
-        lambda: request.db,
-        request.cache,
-        request.now,
-        settings.token_lifetime,
-        settings.token_cache_ttl,
-        lambda action: _after_commit(request, action),
-    )
-
 
 class LocalVerifier:
     """Cloud Auth's own :class:`common.security.IdentityVerifier`: no HTTP hop."""
 
     def verify(self, request, token: str, userid: str) -> Identity | None:
-        identity = request.token_service.identity(token)
+        identity = request.find_service(TokenService).identity(token)
         if identity is None or identity.userid != userid:
             return None
         return identity
-
-
-def includeme(config):
-    config.add_request_method(token_service, "token_service", reify=True)

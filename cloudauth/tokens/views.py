@@ -14,6 +14,8 @@ from cloudauth.tokens.login import (
     sso_login,
 )
 from cloudauth.tokens.oauth import MalformedOAuth, verify_request
+from cloudauth.tokens.services import TokenService
+from cloudauth.tokenstore.services import TokenRevocation
 from cloudauth.users.services import get_user
 from common.envelope import utc_text
 from common.errors import BadRequest, Forbidden, Unauthorized
@@ -56,7 +58,7 @@ def request_token(request):
         # Returned, not raised: the failure's audit row must be committed.
         request.response.status = 401
         return request.registry["scm.envelope"].failure(message)
-    token, expires_at = request.token_service.issue(user, "oauth", request.client_addr)
+    token, expires_at = request.find_service(TokenService).issue(user, "oauth", request.client_addr)
     audit(request, "token.issued", actor=user.id, subject=user.id, detail="oauth")
     return _token_body(request, token, expires_at, user)
 
@@ -98,7 +100,7 @@ def _password_login(request, setting_name: str, networks, allow_first_login: boo
         return request.registry["scm.envelope"].failure(exc.message)
     limiter.succeeded(account, address)
     user = outcome.user
-    token, expires_at = request.token_service.issue(user, source, address)
+    token, expires_at = request.find_service(TokenService).issue(user, source, address)
     detail = f"{source}{' first login, account created' if outcome.created else ''}"
     detail += _via(request, address)
     audit(
@@ -147,7 +149,7 @@ def sso(request):
         params.optional("name", 255) or "",
     )
     user = outcome.user
-    token, expires_at = request.token_service.issue(user, "sso", address)
+    token, expires_at = request.find_service(TokenService).issue(user, "sso", address)
     detail = f"sso{_via(request, address)}"
     audit(
         request,
@@ -172,7 +174,7 @@ def verify_token(request):
         raise BadRequest(
             "give exactly one of email, userid, or system_username with cloud_controller_id"
         )
-    found = request.token_service.identity_json(token)
+    found = request.find_service(TokenService).identity_json(token)
     if found is None:
         raise Unauthorized("the token is invalid, expired or revoked")
     user = found["user"]
@@ -201,7 +203,7 @@ def revoke_token(request):
     if (token is None) == (target is None):
         raise BadRequest("give either auth_token or userid")
     if token is not None:
-        owner = request.token_service.revoke(token)
+        owner = request.find_service(TokenRevocation).revoke(token)
         if owner is None:
             raise Unauthorized("the token is invalid, expired or already revoked")
         audit(request, "token.revoked", actor=owner, subject=owner)
@@ -209,6 +211,6 @@ def revoke_token(request):
     caller = request.caller
     user = get_user(request.db, target)
     caller.require("revoke_token", user)
-    count = request.token_service.revoke_all(user.id)
+    count = request.find_service(TokenRevocation).revoke_all(user.id)
     audit(request, "token.revoked_all", actor=caller.id, subject=user.id, detail=f"{count} tokens")
     return request.ok({"revoked": count})

@@ -6,7 +6,8 @@ import uuid
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cloudauth.meta import Base, utcnow
+from cloudauth.meta import Base
+from common.models import utcnow
 
 
 def new_userid() -> str:

@@ -7,7 +7,7 @@ import uuid
 from pyramid.view import view_config
 
 from cloudauth.audit.services import audit
-from cloudauth.tokens.services import forget_cached_identities
+from cloudauth.tokenstore.services import TokenRevocation
 from cloudauth.users import apikeys
 from cloudauth.users.services import (
     UserQuery,
@@ -108,8 +108,8 @@ def update(request):
     was_active = user.active
     update_user(request.db, caller, user, changes)
     if was_active and not user.active:
-        request.token_service.revoke_all(user.id)
-    forget_cached_identities(request.cache, user.id)
+        request.find_service(TokenRevocation).revoke_all(user.id)
+    request.find_service(TokenRevocation).forget_cached(user.id)
     audit(
         request, "user.updated", actor=caller.id, subject=user.id, detail=",".join(sorted(changes))
     )
@@ -133,7 +133,7 @@ def change_password(request):
     )
     # Every session opened with the old password ends; a self-service change keeps its own.
     in_use = request.headers.get(TOKEN_HEADER, "").strip() if caller.id == user.id else None
-    revoked = request.token_service.revoke_all(user.id, keep=in_use or None)
+    revoked = request.find_service(TokenRevocation).revoke_all(user.id, keep=in_use or None)
     audit(
         request,
         "user.password_changed",
@@ -178,7 +178,7 @@ def api_key_create(request):
 def _revoke_key_tokens(request, user) -> int:
     """A user has one API key at a time, so every live token obtained with an API key (OAuth)
     was obtained with the key that is going now (or one that went before it)."""
-    return request.token_service.revoke_all(user.id, source="oauth")
+    return request.find_service(TokenRevocation).revoke_all(user.id, source="oauth")
 
 
 def _revoked(count: int) -> str:

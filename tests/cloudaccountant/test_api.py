@@ -120,6 +120,25 @@ def _users(app, live, who, **params):
     )
 
 
+def test_every_usage_view_needs_the_named_permission_usage_view(app):
+    views = app.app.registry.introspector.get_category("views")
+    usage = {
+        v["introspectable"]["route_name"]: [
+            r["value"] for r in v["related"] if r.category_name == "permissions"
+        ]
+        for v in views
+        if (v["introspectable"]["route_name"] or "").startswith("usage.")
+    }
+    assert set(usage) == {
+        "usage.storage",
+        "usage.user_storage",
+        "usage.server_instance",
+        "usage.job",
+        "usage.job_detail",
+    }
+    assert all(names == ["usage:view"] for names in usage.values()), usage
+
+
 def test_a_user_sees_only_their_own_usage(app, live, rows):
     assert _users(app, live, "plain") == ["plain"]
     assert _users(app, live, "managed1") == ["managed1"]

@@ -84,8 +84,8 @@ class Users:
 
     def token(self, user: User, lifetime_hours: float = 1) -> dict:
         """Headers of a token issued to ``user`` without a login round trip."""
-        from cloudauth.tokens.models import Token
         from cloudauth.tokens.services import new_token
+        from cloudauth.tokenstore.models import Token
         from common.security import token_hash
 
         token = new_token()

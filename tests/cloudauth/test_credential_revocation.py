@@ -9,7 +9,7 @@ import io
 import pytest
 from sqlalchemy import select
 
-from cloudauth.tokens.models import Token
+from cloudauth.tokenstore.models import Token
 from cloudauth.users.models import User
 from tests.cloudauth.conftest import DEMO_KEY, login
 from tests.cloudauth.test_tokens import python_oauth2_headers

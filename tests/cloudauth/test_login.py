@@ -5,7 +5,7 @@ import re
 from sqlalchemy import select
 
 from cloudauth.audit.models import AuditEvent
-from cloudauth.tokens.models import Token
+from cloudauth.tokenstore.models import Token
 from tests.cloudauth.conftest import login
 
 

@@ -12,7 +12,7 @@ import webtest
 from sqlalchemy import select
 
 from cloudauth.audit.models import AuditEvent
-from cloudauth.tokens.models import Token
+from cloudauth.tokenstore.models import Token
 
 RIGHT = "correct horse"
 

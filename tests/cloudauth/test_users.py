@@ -275,7 +275,7 @@ def test_purge_tokens_removes_only_long_ended_ones(auth_db_url, auth_engine, tmp
     from sqlalchemy.orm import Session
 
     from cloudauth.scripts.purge_tokens import main
-    from cloudauth.tokens.models import Token
+    from cloudauth.tokenstore.models import Token
 
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     ini = tmp_path / "cloudauth.ini"

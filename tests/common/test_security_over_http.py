@@ -34,16 +34,17 @@ def _thing(request):
     return request.ok({"caller": request.identity.userid})
 
 
-def downstream_app(cloudauth_url, cache, ttl=30):
+def downstream_app(cloudauth_url, cache, ttl=30, permissions=None, permission="view_user"):
     with Configurator(settings={}) as config:
         config.registry["scm.envelope"] = ServiceEnvelope()
         config.include("common.clock")
         config.include("common.envelope")
         config.include("common.errors")
         client = CloudAuthClient(CloudAuthClientSettings(url=cloudauth_url, timeout=2))
-        config.set_security_policy(TokenSecurityPolicy(CachingVerifier(client, cache, ttl)))
+        verifier = CachingVerifier(client, cache, ttl)
+        config.set_security_policy(TokenSecurityPolicy(verifier, permissions))
         config.add_route("thing", "/thing")
-        config.add_view(_thing, route_name="thing", renderer="scm_json", permission="view_user")
+        config.add_view(_thing, route_name="thing", renderer="scm_json", permission=permission)
     return webtest.TestApp(config.make_wsgi_app())
 
 
@@ -120,6 +121,23 @@ def test_a_permission_the_user_lacks_is_403(live_cloudauth, shared_cache):
         "/thing", headers=headers, status=403
     )
     assert response.json["msg"] == "permission view_user is required"
+
+
+def test_an_apps_named_permission_follows_its_rule_not_cloudauths_roles(
+    live_cloudauth, shared_cache
+):
+    headers = _login(live_cloudauth)  # the superuser: every Cloud Auth permission
+    rules = {"thing:view": lambda identity: True, "thing:hide": lambda identity: False}
+    granted = downstream_app(
+        live_cloudauth, shared_cache, permissions=rules, permission="thing:view"
+    )
+    assert granted.get("/thing", headers=headers, status=200).json["success"] is True
+    granted.get("/thing", status=401)  # a named permission still needs a live token
+    refused = downstream_app(
+        live_cloudauth, shared_cache, permissions=rules, permission="thing:hide"
+    )
+    body = refused.get("/thing", headers=headers, status=403).json
+    assert body["success"] is False and "thing:hide" in body["msg"]
 
 
 def test_cloudauth_down_is_503_not_401(shared_cache):

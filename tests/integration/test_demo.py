@@ -155,3 +155,17 @@ def test_a_bad_setting_stops_the_demo_with_one_line(tmp_path):
     assert done.stderr.strip().splitlines()[-1] == (
         "scm-demo: cloudcontroller: setting cloud_controller_id must be a whole number, not 'zero'"
     )
+
+
+def test_the_launcher_runs_as_a_module_outside_common():
+    """The launcher imports every app, so it is its own package (``common/`` imports no app)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "scmdemo", "--help"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "--port-offset" in done.stdout
+    assert not (REPO / "common" / "scripts" / "demo.py").exists()

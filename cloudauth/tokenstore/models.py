@@ -5,7 +5,8 @@ import datetime as dt
 from sqlalchemy import DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cloudauth.meta import Base, utcnow
+from cloudauth.meta import Base
+from common.models import utcnow
 
 
 class Token(Base):

@@ -30,8 +30,8 @@ from waitress.server import create_server  # noqa: E402
 
 from common.console import console_script  # noqa: E402
 from common.migrations import upgrade  # noqa: E402
-from common.scripts.demo_logging import serving, setup_logging, tagged  # noqa: E402
 from common.settings import ConfigError  # noqa: E402
+from scmdemo.demo_logging import serving, setup_logging, tagged  # noqa: E402
 
 # (app package, port) of the services, in start order (seed 1.19.1's HA ports); the portal last,
 # as it is a client of the others.
