@@ -158,6 +158,8 @@ def ha_site():
                 "[app:main]\n",
                 "[app:main]\nvirtualization.ready_check = none\nvirtualization.configure_vms = "
                 "false\nworker.interval = 0.2s\nworker.lease = 10s\nopenstack.verify = false\n"
+                # Two instances a claim, so that both hosts' workers get some of a burst.
+                "worker.batch = 2\n"
                 "openstack.private_network_name = scm-private\n"
                 "openstack.floating_ip_pool_name = public\n",
                 1,

@@ -74,7 +74,7 @@ def client(site, tally: Tally, stop: threading.Event, admin: dict, index: int) -
             headers=headers,
         )
         instances = urls["cloudcontroller"] + "/server-instance"
-        if index == 0 and n % 3 == 1:
+        if index == 0 or (index == 1 and n % 3 == 1):
             body = {"server-image": admin["image"], "server-flavor": "1"}
             made = tally.call(s, "create", "POST", instances, json=body, headers=headers)
             if made is not None:
