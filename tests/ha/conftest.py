@@ -81,6 +81,7 @@ class HaSite:
     urls: dict[str, str]
     simulator: SimulatorProcess
     db_url: dict[str, str]
+    ports: dict[str, int]
     haproxy: subprocess.Popen | None = None
     events: list[tuple[float, str]] = field(default_factory=list)
 
@@ -130,7 +131,9 @@ def ha_site():
             cur.execute(f"CREATE DATABASE {app} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
             db[app] = f"mysql+pymysql://root@127.0.0.1:{ports['galera']}/{app}?charset=utf8mb4"
     conn.close()
-    simulator = SimulatorProcess(root / "sim.sqlite").start()
+    # Slow enough that an instance stays leased for a few of the sampler's reads.
+    delays = {"build": 1.0, "volume": 0.5, "delete": 0.3, "reboot": 0.3}
+    simulator = SimulatorProcess(root / "sim.sqlite", delays).start()
     urls = {app: f"http://127.0.0.1:{ports[app]}" for app in APPS}
     etc = root / "etc"
     argv = ["--out", str(etc), "--domain", "scm.test", "--redis-url", REDIS]
@@ -155,13 +158,15 @@ def ha_site():
                 "[app:main]\n",
                 "[app:main]\nvirtualization.ready_check = none\nvirtualization.configure_vms = "
                 "false\nworker.interval = 0.2s\nworker.lease = 10s\nopenstack.verify = false\n"
+                # Two instances a claim, so that both hosts' workers get some of a burst.
+                "worker.batch = 2\n"
                 "openstack.private_network_name = scm-private\n"
                 "openstack.floating_ip_pool_name = public\n",
                 1,
             ).replace("openstack.verify = true\n", "")
         inis[app] = text
     hosts = [setup_scm_apache(inis, root / f"host{i}", threads=6) for i in (1, 2)]
-    site = HaSite(root, galera, hosts, [None, None], urls, simulator, db)
+    site = HaSite(root, galera, hosts, [None, None], urls, simulator, db, ports)
     (root / "haproxy.cfg").write_text(haproxy_cfg(root, ports, hosts, galera))
     site.haproxy = subprocess.Popen(
         ["haproxy", "-f", str(root / "haproxy.cfg"), "-db"],
