@@ -50,7 +50,8 @@ class SignedIn:
 
 class PortalSecurityPolicy:
     """``portal``: any signed-in user whose password need not change first;
-    ``owner``: account owners (Manage My Users); ``password``: any signed-in user."""
+    ``owner``: account owners (Manage My Users); ``superuser``: roles granted in Manage My
+    Users; ``password``: any signed-in user."""
 
     def identity(self, request) -> SignedIn | None:
         s = request.session
@@ -78,6 +79,8 @@ class PortalSecurityPolicy:
             return Denied("the password must be changed first")
         if permission == "owner" and not who.is_account_owner:
             return Denied("account owners only")
+        if permission == "superuser" and not who.is_superuser:
+            return Denied("the superuser only")
         return Allowed("signed in")
 
     def remember(self, request, userid, **kw):
@@ -98,7 +101,9 @@ def forbidden_view(request):
         return HTTPFound(request.route_url("login", _query=query))
     if who.must_change_password:
         return HTTPFound(request.route_url("password_change"))
-    return _page(request, 403, "Not allowed", "This page is for account owners.")
+    result = getattr(request.exception, "result", None)
+    whom = "the superuser" if "superuser" in str(result or "") else "account owners"
+    return _page(request, 403, "Not allowed", f"This is for {whom} only.")
 
 
 def security_headers_tween_factory(handler, registry):
