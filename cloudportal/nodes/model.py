@@ -90,6 +90,27 @@ class Node:
     def can_reboot(self) -> bool:
         return self.can_power and self.status == "ACTIVE"
 
+    @property
+    def denied(self) -> str:
+        """Why an action is shown unavailable to a user the owner granted access (portal-ux.md
+        section 2.2: show what cannot run and say why); empty when every action is theirs."""
+        if self.can_power and self.can_delete:
+            return ""
+        if not self.can_power and not self.can_delete:
+            return (
+                "You may log in to this node, but not power it on or off or delete it: its "
+                "owner gives those rights (Activate Instance, Delete Instance)."
+            )
+        if not self.can_delete:
+            return (
+                "You may not delete this node: only its owner, or a user they give "
+                "Delete Instance, may."
+            )
+        return (
+            "You may not power this node on or off: only its owner, or a user they give "
+            "Activate Instance, may."
+        )
+
 
 def flavor_text(flavor: dict) -> str:
     if not flavor:

@@ -182,9 +182,19 @@ def power(request):
 )
 def delete_confirm(request):
     client = controller_of(request)
-    raw = client.instance(instance_id(request))
-    view = ControllerView({}, request.identity.userid, {}, set(), request.identity.is_superuser)
-    return {"controller": client, "node": view.node(raw)}
+    node_id = instance_id(request)
+    try:
+        raw = client.instance(node_id)
+    except BackendError as exc:
+        if exc.status == 404:
+            raise NotFound("no such login node") from None
+        raise
+    # The system accounts tell whether the caller holds Delete Instance on this node.
+    view = one_view(request, client, {"users": PAGE_CALLS["users"]})
+    node = view.node(raw)
+    if not node.can_delete:
+        request.response.status = 403
+    return {"controller": client, "node": node}
 
 
 @view_config(route_name="nodes.delete", request_method="POST", permission="portal")

@@ -55,7 +55,9 @@
       </table>
       <div class="portal-actions">
         % for action, label, shown in (('on', 'Power on', node.can_power_on), ('off', 'Power off', node.can_power_off), ('reboot', 'Reboot', node.can_reboot)):
-        % if shown:
+        % if not node.can_power and action in ('off', 'on') and (node.status == 'STOPPED') == (action == 'on'):
+        <button type="button" class="btn btn-outline-secondary btn-sm" disabled aria-describedby="why-${node.id}">${label}<span class="sr-only"> ${node.hostname} (not allowed)</span></button>
+        % elif shown:
         <form method="post" action="${request.route_path('nodes.power', cc=cc.id, instance=node.id)}" class="d-inline">
           ${f.csrf()}
           <input type="hidden" name="action" value="${action}">
@@ -69,8 +71,13 @@
         % endfor
         % if node.can_delete:
         <a class="btn btn-outline-danger btn-sm" href="${request.route_path('nodes.delete', cc=cc.id, instance=node.id)}">Delete<span class="sr-only"> ${node.hostname}</span></a>
+        % else:
+        <button type="button" class="btn btn-outline-danger btn-sm" disabled aria-describedby="why-${node.id}">Delete<span class="sr-only"> ${node.hostname} (not allowed)</span></button>
         % endif
       </div>
+      % if node.denied:
+      <p class="small text-muted mt-1 mb-0" id="why-${node.id}">${node.denied}</p>
+      % endif
       % if node.can_manage:
       <% candidates = view.candidates(node) %>
       <details class="portal-acl mt-3">
