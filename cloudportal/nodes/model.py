@@ -112,6 +112,16 @@ class Node:
         )
 
 
+def missing_before_create(view: ControllerView, volumes: list | None, storage_mgmt: bool) -> list:
+    """What the user must set up on a controller before a login node can be created there
+    (portal-ux.md section 4.3): ``system_account``, then ``home`` where storage is managed."""
+    if view.my_account is None:
+        return ["system_account"]
+    if storage_mgmt and not any(v.get("status", "active") == "active" for v in volumes or []):
+        return ["home"]
+    return []
+
+
 def flavor_text(flavor: dict) -> str:
     if not flavor:
         return ""

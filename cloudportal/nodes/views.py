@@ -12,7 +12,12 @@ from cloudportal.clients.cloudauth import ICloudAuth
 from cloudportal.clients.controller import IControllers
 from cloudportal.errors import BackendError
 from cloudportal.forms import Form
-from cloudportal.nodes.model import ControllerView, flavor_text, status_json
+from cloudportal.nodes.model import (
+    ControllerView,
+    flavor_text,
+    missing_before_create,
+    status_json,
+)
 from common.errors import NotFound
 from common.params import path_int, path_uuid
 
@@ -71,7 +76,18 @@ def one_view(request, client, calls=PAGE_CALLS) -> ControllerView:
 
 @view_config(route_name="nodes", renderer="nodes/list.mako", permission="portal")
 def list_nodes(request):
-    outcomes = views_of(request, request.find_service(IControllers).gather(PAGE_CALLS))
+    storage_mgmt = request.registry["scm.settings"].storage_mgmt
+    calls = dict(PAGE_CALLS)
+    if storage_mgmt:  # the $HOME volume is a prerequisite of a new node: say when it is missing
+        me = request.identity.userid
+        calls["volumes"] = lambda c: c.volumes(me)
+    outcomes = views_of(request, request.find_service(IControllers).gather(calls))
+    for outcome in outcomes:
+        outcome.missing = (
+            missing_before_create(outcome.view, outcome.value.get("volumes"), storage_mgmt)
+            if outcome.ok
+            else []
+        )
     return {"outcomes": outcomes, "flavor_text": flavor_text}
 
 
@@ -96,11 +112,7 @@ def _create_context(request, client, form):
     volumes = []
     if settings.storage_mgmt and view.my_account:
         volumes = client.volumes(request.identity.userid)
-    missing = []
-    if view.my_account is None:
-        missing.append("system_account")
-    elif settings.storage_mgmt and not any(v.get("status", "active") == "active" for v in volumes):
-        missing.append("home")
+    missing = missing_before_create(view, volumes, settings.storage_mgmt)
     return {
         "controller": client,
         "form": form,

@@ -179,3 +179,19 @@ def test_bad_ids_in_urls_are_404_pages_not_errors(owner_browser):
     missing = uuid.uuid4().hex
     page = owner_browser.get(f"/nodes/1/{missing}/delete", status=404)
     assert "Traceback" not in page.text
+
+
+def test_my_login_nodes_says_what_is_missing_before_a_node_can_be_created(new_browser, cloudauth):
+    browser = new_browser(cloudauth.user())
+    page = browser.get("/nodes")
+    hint = "Before you can create a login node on Penguin West"
+    assert hint in page.text
+    assert "Create your system account" in page.text and 'href="/accounts#cc-1"' in page.text
+    assert "+ Create a Login Node" not in page.text
+    browser.post("/accounts/1/system-account", {"system_name": unix_name()})
+    page = browser.get("/nodes")
+    assert hint in page.text and "Create your system account" not in page.text
+    assert "Create your $HOME storage volume" in page.text
+    browser.post("/accounts/1/home")
+    page = browser.get("/nodes")
+    assert hint not in page.text and "+ Create a Login Node" in page.text

@@ -18,7 +18,23 @@
   <div class="alert alert-warning" role="alert">${outcome.error} The rest of the page works; try this location again later.</div>
   % else:
   <% view = outcome.view; nodes = view.nodes() %>
+  % if outcome.missing:
+  <div class="alert alert-info" role="status">
+    <p class="mb-1">Before you can create a login node on ${cc.name}:</p>
+    <ol class="mb-0">
+      % if 'system_account' in outcome.missing:
+      <li><a href="${request.route_path('accounts', _anchor='cc-%s' % cc.id)}">Create your system account</a> (your UNIX user name on ${cc.name}).</li>
+      % endif
+      % if 'system_account' in outcome.missing and settings.storage_mgmt:
+      <li>Then create your $HOME storage volume on the same page.</li>
+      % elif 'home' in outcome.missing:
+      <li><a href="${request.route_path('accounts', _anchor='cc-%s' % cc.id)}">Create your $HOME storage volume</a> (where your files live on every login node).</li>
+      % endif
+    </ol>
+  </div>
+  % else:
   <p><a class="btn btn-primary btn-sm" href="${request.route_path('nodes.create', cc=cc.id)}">+ Create a Login Node</a></p>
+  % endif
   % if not nodes:
   <p>No login nodes here yet.</p>
   % endif
