@@ -3,6 +3,7 @@ security headers, Mako, static assets and what every template sees."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import xstatic.pkg.bootstrap
@@ -141,7 +142,12 @@ def template_globals(event):
 
 def includeme(config):
     settings = config.registry["scm.settings"]
-    config.set_session_factory(session_factory(settings.session))
+    sessions = session_factory(settings.session)
+    config.set_session_factory(sessions)
+    # The portal's own short-lived records (node timings, per-user listings) share the session
+    # store: Redis in production, so every portal process sees the same.
+    config.registry["scm.portal.cache"] = sessions.store.cache
+    config.registry["scm.portal.clock"] = time.time
     config.set_csrf_storage_policy(SessionCSRFStoragePolicy())
     config.set_default_csrf_options(require_csrf=True)
     config.set_security_policy(PortalSecurityPolicy())

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from cloudportal.nodes.health import Stopwatch, explain
+
 # Statuses on the way to another: the page polls these (portal.js) until they settle.
 TRANSITIONAL = frozenset(
     {"BUILD", "BOOT", "CONFIGURING", "STOPPING", "STARTING", "REBOOTING", "DELETING"}
@@ -64,6 +66,12 @@ class Node:
     power: str
     deleted: str = ""
     grants: dict[str, Grant] = field(default_factory=dict)
+    overdue: str = ""  # a warning when on its way for longer than the controller's timeout
+
+    @property
+    def explained(self) -> tuple[str, str]:
+        """(what happened, what to try) for an ERROR/FAILED node."""
+        return explain(self.reason)
 
     @property
     def label(self) -> str:
@@ -143,6 +151,7 @@ def status_json(node: Node) -> dict:
         "public_ip": node.public_ip,
         "private_ip": node.private_ip,
         "busy": node.busy,
+        "overdue": node.overdue,
     }
 
 
@@ -150,9 +159,16 @@ class ControllerView:
     """One controller's part of the page, for one signed-in user."""
 
     def __init__(
-        self, data: dict, me: str, emails: dict[str, str], managed: set[str], superuser: bool
+        self,
+        data: dict,
+        me: str,
+        emails: dict[str, str],
+        managed: set[str],
+        superuser: bool,
+        stopwatch: Stopwatch | None = None,
     ):
         self.me, self.emails, self.managed, self.superuser = me, emails, managed, superuser
+        self.stopwatch = stopwatch
         self.flavors = {f["id"]: f for f in data.get("flavors") or []}
         self.images = {i["id"]: i for i in data.get("images") or []}
         users = data.get("users") or []
@@ -172,11 +188,15 @@ class ControllerView:
             for g in raw.get("user-permissions", [])
         }
         mine = grants.get(my_uid) if my_uid else None
+        status = raw.get("status", "")
+        overdue = ""
+        if self.stopwatch is not None and status in TRANSITIONAL:
+            overdue = self.stopwatch.overdue(raw["id"], status, STATUS_LABELS[status])
         return Node(
             id=raw["id"],
             hostname=raw.get("hostname", ""),
             created=(raw.get("creation-date") or "")[:10],
-            status=raw.get("status", ""),
+            status=status,
             reason=raw.get("status-reason", ""),
             public_ip=raw.get("public-ip", ""),
             private_ip=raw.get("private-ip", ""),
@@ -193,6 +213,7 @@ class ControllerView:
             power=raw.get("power", ""),
             deleted=(raw.get("deletion-date") or "")[:16].replace("T", " "),
             grants=grants,
+            overdue=overdue,
         )
 
     def nodes(self, deleted: bool = False) -> list[Node]:

@@ -12,6 +12,7 @@ from cloudportal.clients.cloudauth import ICloudAuth
 from cloudportal.clients.controller import IControllers
 from cloudportal.errors import BackendError
 from cloudportal.forms import Form
+from cloudportal.nodes.health import Stopwatch
 from cloudportal.nodes.model import (
     ControllerView,
     flavor_text,
@@ -54,12 +55,24 @@ def directory(request) -> tuple[dict[str, str], set[str]]:
     return emails, {u["id"] for u in users}
 
 
+def stopwatch(request, client) -> Stopwatch:
+    registry = request.registry
+    return Stopwatch(registry["scm.portal.cache"], client.config, registry["scm.portal.clock"])
+
+
 def views_of(request, outcomes) -> list:
     me = request.identity
     emails, managed = directory(request)
     for outcome in outcomes:
         outcome.view = (
-            ControllerView(outcome.value, me.userid, emails, managed, me.is_superuser)
+            ControllerView(
+                outcome.value,
+                me.userid,
+                emails,
+                managed,
+                me.is_superuser,
+                stopwatch(request, outcome.controller),
+            )
             if outcome.ok
             else None
         )
@@ -71,7 +84,9 @@ def one_view(request, client, calls=PAGE_CALLS) -> ControllerView:
     data = {name: fn(client) for name, fn in calls.items()}
     me = request.identity
     emails, managed = directory(request)
-    return ControllerView(data, me.userid, emails, managed, me.is_superuser)
+    return ControllerView(
+        data, me.userid, emails, managed, me.is_superuser, stopwatch(request, client)
+    )
 
 
 @view_config(route_name="nodes", renderer="nodes/list.mako", permission="portal")
@@ -102,7 +117,8 @@ def deleted_nodes(request):
 def node_status(request):
     client = controller_of(request)
     raw = client.instance(instance_id(request))
-    view = ControllerView({}, request.identity.userid, {}, set(), request.identity.is_superuser)
+    me = request.identity
+    view = ControllerView({}, me.userid, {}, set(), me.is_superuser, stopwatch(request, client))
     return status_json(view.node(raw))
 
 
@@ -156,6 +172,7 @@ def create_node(request):
         except BackendError as exc:
             form.refused(exc)  # a flavor over the cap, no free GPU, no system account...
         else:
+            stopwatch(request, client).started(created["id"], created.get("status", "BUILD"))
             request.session.flash(
                 f"Login node {created.get('hostname') or created['id']} is being created on "
                 f"{client.name}; its status updates on this page."
@@ -180,6 +197,7 @@ def power(request):
                 raise NotFound("no such login node") from None
             request.session.flash(f"{POWER_ACTIONS[action]} refused: {exc.message}", "error")
         else:
+            stopwatch(request, client).started(node_id, node.get("status", ""))
             request.session.flash(
                 f"{POWER_ACTIONS[action]}: {node.get('hostname', node_id)} is now {node['status']}."
             )

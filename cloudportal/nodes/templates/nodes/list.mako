@@ -48,13 +48,21 @@
       <h3 class="h5">${node.hostname or node.id}
         <span class="badge ${'badge-danger' if node.failed else ('badge-success' if node.status == 'ACTIVE' else 'badge-secondary')} portal-status" role="status">${node.label}</span>
       </h3>
-      % if node.failed and node.reason:
-      <p class="text-danger portal-reason">${node.reason}</p>
+      % if node.failed:
+      <% happened, next_step = node.explained %>
+      <div class="alert alert-danger py-2 mb-2">
+        <p class="mb-1"><strong>${happened}</strong></p>
+        <p class="mb-1">What to try: ${next_step}</p>
+        % if node.reason:
+        <p class="small mb-0">Details from ${cc.name}: <span class="portal-reason">${node.reason}</span></p>
+        % endif
+      </div>
       % elif node.reason:
       <p class="text-muted portal-reason">${node.reason}</p>
       % else:
       <p class="portal-reason d-none"></p>
       % endif
+      <p class="alert alert-warning py-2 mb-2 portal-overdue${'' if node.overdue else ' d-none'}">${node.overdue}</p>
       <p class="small text-muted mb-2">Server Instance Id: ${node.id} · Created ${node.created}
         % if not node.mine:
         · Owner: ${node.owner_label}
