@@ -17,7 +17,7 @@
   % if not outcome.ok:
   <div class="alert alert-warning" role="alert">${outcome.error} The rest of the page works; try this location again later.</div>
   % else:
-  <% view = outcome.view; nodes = view.nodes() %>
+  <% view = outcome.view; nodes = view.nodes(); url = urls[cc.id] %>
   % if outcome.missing:
   <div class="alert alert-info" role="status">
     <p class="mb-1">Before you can create a login node on ${cc.name}:</p>
@@ -41,7 +41,7 @@
   % for node in nodes:
   <article class="card portal-node" id="node-${node.id}"
     % if node.busy:
-           data-poll="${request.route_path('nodes.status', cc=cc.id, instance=node.id)}"
+           data-poll="${url('status', node.id)}"
     % endif
   >
     <div class="card-body">
@@ -82,8 +82,8 @@
         % if not node.can_power and action in ('off', 'on') and (node.status == 'STOPPED') == (action == 'on'):
         <button type="button" class="btn btn-outline-secondary btn-sm" disabled aria-describedby="why-${node.id}">${label}<span class="sr-only"> ${node.hostname} (not allowed)</span></button>
         % elif shown:
-        <form method="post" action="${request.route_path('nodes.power', cc=cc.id, instance=node.id)}" class="d-inline">
-          ${f.csrf()}
+        <form method="post" action="${url('power', node.id)}" class="d-inline">
+          ${csrf_input}
           <input type="hidden" name="action" value="${action}">
           <button type="submit" class="btn btn-outline-secondary btn-sm"
             % if action == 'off':
@@ -94,7 +94,7 @@
         % endif
         % endfor
         % if node.can_delete:
-        <a class="btn btn-outline-danger btn-sm" href="${request.route_path('nodes.delete', cc=cc.id, instance=node.id)}">Delete<span class="sr-only"> ${node.hostname}</span></a>
+        <a class="btn btn-outline-danger btn-sm" href="${url('delete', node.id)}">Delete<span class="sr-only"> ${node.hostname}</span></a>
         % else:
         <button type="button" class="btn btn-outline-danger btn-sm" disabled aria-describedby="why-${node.id}">Delete<span class="sr-only"> ${node.hostname} (not allowed)</span></button>
         % endif
@@ -110,8 +110,8 @@
         % if not candidates:
         <p>None of your users has a system account on ${cc.name} yet.</p>
         % else:
-        <form method="post" action="${request.route_path('nodes.acl', cc=cc.id, instance=node.id)}">
-          ${f.csrf()}
+        <form method="post" action="${url('acl', node.id)}">
+          ${csrf_input}
           <table class="table table-sm">
             <caption class="sr-only">User permissions on ${node.hostname}</caption>
             <thead><tr><th scope="col">ID / Email</th><th scope="col">Username</th><th scope="col">Log in</th><th scope="col">Activate Instance</th><th scope="col">Delete Instance</th></tr></thead>
