@@ -15,6 +15,7 @@ from cloudportal.errors import BackendError
 from cloudportal.forms import Form
 from cloudportal.nodes.health import Stopwatch
 from cloudportal.nodes.model import (
+    STATUS_LABELS,
     ControllerView,
     flavor_text,
     missing_before_create,
@@ -221,7 +222,8 @@ def power(request):
         else:
             stopwatch(request, client).started(node_id, node.get("status", ""))
             request.session.flash(
-                f"{POWER_ACTIONS[action]}: {node.get('hostname', node_id)} is now {node['status']}."
+                f"{POWER_ACTIONS[action]}: {node.get('hostname', node_id)} is now "
+                f"{STATUS_LABELS.get(node['status'], node['status']).lower()}."
             )
     return HTTPFound(request.route_url("nodes", _anchor=f"node-{node_id}"))
 
