@@ -106,17 +106,14 @@ class Node:
             return ""
         if not self.can_power and not self.can_delete:
             return (
-                "You may log in to this node, but not power it on or off or delete it: its "
-                "owner gives those rights (Activate Instance, Delete Instance)."
+                "You may log in to this node, but not power it on or off or delete it: ask its "
+                "owner for the Activate Instance or Delete Instance permission."
             )
         if not self.can_delete:
-            return (
-                "You may not delete this node: only its owner, or a user they give "
-                "Delete Instance, may."
-            )
+            return "You may not delete this node: ask its owner for the Delete Instance permission."
         return (
-            "You may not power this node on or off: only its owner, or a user they give "
-            "Activate Instance, may."
+            "You may not power this node on or off: ask its owner for the Activate Instance "
+            "permission."
         )
 
 
@@ -205,7 +202,9 @@ class ControllerView:
             ),
             image=self.images.get(raw.get("server-image"), {"name": raw.get("server-image", "")}),
             owner_id=owner,
-            owner_label="you" if owner == self.me else self.emails.get(owner, owner),
+            # "" when the owner is not someone the caller manages: a user the node is shared
+            # with is not shown another user's id (the page says "Shared with you").
+            owner_label="you" if owner == self.me else self.emails.get(owner, ""),
             mine=owner == self.me,
             can_manage=manage,
             can_power=manage or bool(mine and mine.power),

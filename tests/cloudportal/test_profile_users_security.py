@@ -191,7 +191,7 @@ def test_acl_grants_activate_to_a_managed_user_who_powers_but_cannot_delete(
     assert "cannot be given access" in browser.get("/nodes").text
     browser.post(f"/nodes/1/{node}/acl", {"login": uid, "power": uid})
     page = member_browser.get("/nodes")
-    assert node in page.text and "Owner:" in page.text
+    assert node in page.text and "Shared with you by its owner" in page.text
     assert f"/nodes/1/{node}/delete" not in page.text  # no Delete button
     # ... but the action is shown unavailable, with the reason (portal-ux.md section 2.2).
     assert "You may not delete this node" in page.text

@@ -64,8 +64,10 @@
       % endif
       <p class="alert alert-warning py-2 mb-2 portal-overdue${'' if node.overdue else ' d-none'}">${node.overdue}</p>
       <p class="small text-muted mb-2">Server Instance Id: ${node.id} · Created ${node.created}
-        % if not node.mine:
+        % if not node.mine and node.owner_label:
         · Owner: ${node.owner_label}
+        % elif not node.mine:
+        · Shared with you by its owner
         % endif
       </p>
       <table class="table table-sm portal-node-facts">
