@@ -36,6 +36,7 @@ def includeme(config):
     add("users.item", "/users/{user}")
     add("users.active", "/users/{user}/active")
     add("users.password", "/users/{user}/password")
+    add("users.role", "/users/{user}/role")
 
     add("reports", "/reports")
     add("reports.statement", "/reports/statement")

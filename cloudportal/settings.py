@@ -14,7 +14,17 @@ from common.settings import ConfigError, Raw
 VERSION = "3.1.0"
 _CLOUDCON_KEY = re.compile(r"^cloudcon\.(\d+)\.([a-z_]+)$")
 _CLOUDCON_ATTRS = frozenset(
-    {"driver", "name", "description", "api_version", "api_endpoint", "api_ssl", "report_queues"}
+    {
+        "driver",
+        "name",
+        "description",
+        "api_version",
+        "api_endpoint",
+        "api_ssl",
+        "report_queues",
+        "boot_timeout",
+        "reboot_timeout",
+    }
 )
 # host:port, optionally with a path prefix (a controller behind a shared Apache)
 _ENDPOINT = re.compile(r"^[A-Za-z0-9.\-\[\]:]+(/[A-Za-z0-9._\-/]*)?$")
@@ -41,6 +51,10 @@ class CloudController:
     description: str
     backend: Backend
     report_queues: tuple[str, ...]
+    # The controller's virtualization.boot_timeout / reboot_timeout (seconds): a node on its way
+    # for longer is flagged as late (portal-ux.md section 3). The API does not publish them.
+    boot_timeout: float = 180.0
+    reboot_timeout: float = 240.0
 
 
 @dataclass(frozen=True)
@@ -172,9 +186,19 @@ def _controllers(raw, connect: float, read: float, verify) -> tuple[CloudControl
                     verify,
                 ),
                 report_queues=tuple(attrs.get("report_queues", "").split()),
+                boot_timeout=_timeout(attrs, prefix, "boot_timeout", 180.0),
+                reboot_timeout=_timeout(attrs, prefix, "reboot_timeout", 240.0),
             )
         )
     return tuple(controllers)
+
+
+def _timeout(attrs: dict, prefix: str, name: str, default: float) -> float:
+    key = f"{prefix}.{name}"
+    seconds = Raw({key: attrs.get(name)}).duration(key, default)
+    if seconds <= 0:
+        raise ConfigError(f"setting {key} must be a positive duration, not {attrs.get(name)!r}")
+    return seconds
 
 
 def _session(r: Raw) -> SessionSettings:

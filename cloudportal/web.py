@@ -3,9 +3,11 @@ security headers, Mako, static assets and what every template sees."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import xstatic.pkg.bootstrap
+from markupsafe import Markup
 from pyramid.csrf import SessionCSRFStoragePolicy, get_csrf_token
 from pyramid.events import BeforeRender
 from pyramid.httpexceptions import HTTPFound
@@ -50,7 +52,8 @@ class SignedIn:
 
 class PortalSecurityPolicy:
     """``portal``: any signed-in user whose password need not change first;
-    ``owner``: account owners (Manage My Users); ``password``: any signed-in user."""
+    ``owner``: account owners (Manage My Users); ``superuser``: roles granted in Manage My
+    Users; ``password``: any signed-in user."""
 
     def identity(self, request) -> SignedIn | None:
         s = request.session
@@ -78,6 +81,8 @@ class PortalSecurityPolicy:
             return Denied("the password must be changed first")
         if permission == "owner" and not who.is_account_owner:
             return Denied("account owners only")
+        if permission == "superuser" and not who.is_superuser:
+            return Denied("the superuser only")
         return Allowed("signed in")
 
     def remember(self, request, userid, **kw):
@@ -98,7 +103,9 @@ def forbidden_view(request):
         return HTTPFound(request.route_url("login", _query=query))
     if who.must_change_password:
         return HTTPFound(request.route_url("password_change"))
-    return _page(request, 403, "Not allowed", "This page is for account owners.")
+    result = getattr(request.exception, "result", None)
+    whom = "the superuser" if "superuser" in str(result or "") else "account owners"
+    return _page(request, 403, "Not allowed", f"This is for {whom} only.")
 
 
 def security_headers_tween_factory(handler, registry):
@@ -130,13 +137,21 @@ def template_globals(event):
     event["site"] = request.registry["scm.settings"].site
     event["settings"] = request.registry["scm.settings"]
     event["me"] = request.identity
-    event["csrf_token"] = get_csrf_token(request)
+    token = get_csrf_token(request)
+    event["csrf_token"] = token
+    # The hidden field ready-made: a long page holds hundreds of forms (one escape, not one each).
+    event["csrf_input"] = Markup('<input type="hidden" name="csrf_token" value="{}">').format(token)
     event["bootstrap"] = lambda path: request.static_path(f"{BOOTSTRAP}/{path}")
 
 
 def includeme(config):
     settings = config.registry["scm.settings"]
-    config.set_session_factory(session_factory(settings.session))
+    sessions = session_factory(settings.session)
+    config.set_session_factory(sessions)
+    # The portal's own short-lived records (node timings, per-user listings) share the session
+    # store: Redis in production, so every portal process sees the same.
+    config.registry["scm.portal.cache"] = sessions.store.cache
+    config.registry["scm.portal.clock"] = time.time
     config.set_csrf_storage_policy(SessionCSRFStoragePolicy())
     config.set_default_csrf_options(require_csrf=True)
     config.set_security_policy(PortalSecurityPolicy())

@@ -58,6 +58,8 @@ def includeme(config):
                     request.backend_calls,
                     "msg",
                 ),
+                request.registry["scm.portal.cache"],
+                request.credentials.userid,
             )
             for cc in settings.controllers
         ]

@@ -66,13 +66,22 @@ class CloudAuthClient:
             form["current_password"] = current
         return self.http.call("POST", f"/user/set_password/{userid}", data=form)["data"]
 
-    def managed_users(self, owner_userid: str) -> list[dict]:
-        data = self.http.call(
-            "GET",
-            "/user/list",
-            params={"owner_userid": owner_userid, "show_inactive": "true", "limit": "10000"},
-        )["data"]
+    def managed_users(self, owner_userid: str | None) -> list[dict]:
+        """The users ``owner_userid`` manages; every user when it is None (the superuser)."""
+        params = {"show_inactive": "true", "limit": "10000"}
+        if owner_userid:
+            params["owner_userid"] = owner_userid
+        data = self.http.call("GET", "/user/list", params=params)["data"]
         return data.get("users", [])
+
+    def role_id(self, name: str) -> int | None:
+        """The id of the role called ``name`` (permission ``manage_role``: the superuser)."""
+        roles = self.http.call("GET", "/role/list")["data"].get("roles", [])
+        return next((r["id"] for r in roles if r.get("name") == name), None)
+
+    def set_role_member(self, role_id: int, userid: str, member: bool) -> None:
+        action = "add_user" if member else "remove_user"
+        self.http.call("POST", f"/role/{action}/{int(role_id)}", data={"user_id": userid})
 
     def create_user(self, email: str, name: str, password: str) -> dict:
         form = {"email": email, "name": name, "password": password}

@@ -14,15 +14,38 @@ from zope.interface import Interface
 from cloudportal.clients.http import BackendHTTP
 from cloudportal.errors import BackendError, BackendUnavailable, SessionEnded
 from cloudportal.settings import CloudController
+from common.cache import Cache
 
 
 class IControllers(Interface):
     """Marker for the per-request service holding a client per configured controller."""
 
 
+# VM types and images change rarely (an operator's act), yet every page listing nodes needs them:
+# kept per user (the images are "what the requester may use") for this long.
+CHOICES_TTL = 60.0
+
+
 class ControllerClient:
-    def __init__(self, config: CloudController, http: BackendHTTP):
+    def __init__(
+        self,
+        config: CloudController,
+        http: BackendHTTP,
+        cache: Cache | None = None,
+        userid: str | None = None,
+    ):
         self.config, self.http = config, http
+        self.cache, self.userid = cache, userid
+
+    def _cached(self, name: str, path: str) -> Any:
+        if self.cache is None or not self.userid:
+            return self._get(path)
+        key = f"portal:choices:{self.config.id}:{self.userid}:{name}"
+        value = self.cache.get(key)
+        if value is None:
+            value = self._get(path)  # a refusal or failure raises: never cached
+            self.cache.set(key, value, CHOICES_TTL)
+        return value
 
     @property
     def id(self) -> int:
@@ -60,10 +83,10 @@ class ControllerClient:
         return self.http.call("DELETE", f"/server-instance/{instance_id}")["data"]
 
     def flavors(self) -> list[dict]:
-        return self._get("/server-flavor")
+        return self._cached("flavors", "/server-flavor")
 
     def images(self) -> list[dict]:
-        return self._get("/server-image")
+        return self._cached("images", "/server-image")
 
     # -- system accounts, keys, groups, $HOME --------------------------------------------
     def system_users(self) -> list[dict]:

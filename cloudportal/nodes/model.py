@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from cloudportal.nodes.health import Stopwatch, explain
+
 # Statuses on the way to another: the page polls these (portal.js) until they settle.
 TRANSITIONAL = frozenset(
     {"BUILD", "BOOT", "CONFIGURING", "STOPPING", "STARTING", "REBOOTING", "DELETING"}
@@ -64,6 +66,12 @@ class Node:
     power: str
     deleted: str = ""
     grants: dict[str, Grant] = field(default_factory=dict)
+    overdue: str = ""  # a warning when on its way for longer than the controller's timeout
+
+    @property
+    def explained(self) -> tuple[str, str]:
+        """(what happened, what to try) for an ERROR/FAILED node."""
+        return explain(self.reason)
 
     @property
     def label(self) -> str:
@@ -90,6 +98,34 @@ class Node:
     def can_reboot(self) -> bool:
         return self.can_power and self.status == "ACTIVE"
 
+    @property
+    def denied(self) -> str:
+        """Why an action is shown unavailable to a user the owner granted access (portal-ux.md
+        section 2.2: show what cannot run and say why); empty when every action is theirs."""
+        if self.can_power and self.can_delete:
+            return ""
+        if not self.can_power and not self.can_delete:
+            return (
+                "You may log in to this node, but not power it on or off or delete it: ask its "
+                "owner for the Activate Instance or Delete Instance permission."
+            )
+        if not self.can_delete:
+            return "You may not delete this node: ask its owner for the Delete Instance permission."
+        return (
+            "You may not power this node on or off: ask its owner for the Activate Instance "
+            "permission."
+        )
+
+
+def missing_before_create(view: ControllerView, volumes: list | None, storage_mgmt: bool) -> list:
+    """What the user must set up on a controller before a login node can be created there
+    (portal-ux.md section 4.3): ``system_account``, then ``home`` where storage is managed."""
+    if view.my_account is None:
+        return ["system_account"]
+    if storage_mgmt and not any(v.get("status", "active") == "active" for v in volumes or []):
+        return ["home"]
+    return []
+
 
 def flavor_text(flavor: dict) -> str:
     if not flavor:
@@ -112,6 +148,7 @@ def status_json(node: Node) -> dict:
         "public_ip": node.public_ip,
         "private_ip": node.private_ip,
         "busy": node.busy,
+        "overdue": node.overdue,
     }
 
 
@@ -119,9 +156,16 @@ class ControllerView:
     """One controller's part of the page, for one signed-in user."""
 
     def __init__(
-        self, data: dict, me: str, emails: dict[str, str], managed: set[str], superuser: bool
+        self,
+        data: dict,
+        me: str,
+        emails: dict[str, str],
+        managed: set[str],
+        superuser: bool,
+        stopwatch: Stopwatch | None = None,
     ):
         self.me, self.emails, self.managed, self.superuser = me, emails, managed, superuser
+        self.stopwatch = stopwatch
         self.flavors = {f["id"]: f for f in data.get("flavors") or []}
         self.images = {i["id"]: i for i in data.get("images") or []}
         users = data.get("users") or []
@@ -141,11 +185,15 @@ class ControllerView:
             for g in raw.get("user-permissions", [])
         }
         mine = grants.get(my_uid) if my_uid else None
+        status = raw.get("status", "")
+        overdue = ""
+        if self.stopwatch is not None and status in TRANSITIONAL:
+            overdue = self.stopwatch.overdue(raw["id"], status, STATUS_LABELS[status])
         return Node(
             id=raw["id"],
             hostname=raw.get("hostname", ""),
             created=(raw.get("creation-date") or "")[:10],
-            status=raw.get("status", ""),
+            status=status,
             reason=raw.get("status-reason", ""),
             public_ip=raw.get("public-ip", ""),
             private_ip=raw.get("private-ip", ""),
@@ -154,7 +202,9 @@ class ControllerView:
             ),
             image=self.images.get(raw.get("server-image"), {"name": raw.get("server-image", "")}),
             owner_id=owner,
-            owner_label="you" if owner == self.me else self.emails.get(owner, owner),
+            # "" when the owner is not someone the caller manages: a user the node is shared
+            # with is not shown another user's id (the page says "Shared with you").
+            owner_label="you" if owner == self.me else self.emails.get(owner, ""),
             mine=owner == self.me,
             can_manage=manage,
             can_power=manage or bool(mine and mine.power),
@@ -162,6 +212,7 @@ class ControllerView:
             power=raw.get("power", ""),
             deleted=(raw.get("deletion-date") or "")[:16].replace("T", " "),
             grants=grants,
+            overdue=overdue,
         )
 
     def nodes(self, deleted: bool = False) -> list[Node]:

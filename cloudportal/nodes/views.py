@@ -4,6 +4,7 @@ deleted instances, and the JSON status portal.js polls while a node is on its wa
 from __future__ import annotations
 
 import uuid
+from urllib.parse import quote
 
 from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
@@ -12,7 +13,14 @@ from cloudportal.clients.cloudauth import ICloudAuth
 from cloudportal.clients.controller import IControllers
 from cloudportal.errors import BackendError
 from cloudportal.forms import Form
-from cloudportal.nodes.model import ControllerView, flavor_text, status_json
+from cloudportal.nodes.health import Stopwatch
+from cloudportal.nodes.model import (
+    STATUS_LABELS,
+    ControllerView,
+    flavor_text,
+    missing_before_create,
+    status_json,
+)
 from common.errors import NotFound
 from common.params import path_int, path_uuid
 
@@ -49,12 +57,41 @@ def directory(request) -> tuple[dict[str, str], set[str]]:
     return emails, {u["id"] for u in users}
 
 
+class NodeUrls:
+    """A controller's per-node URLs for one page, from one ``route_path`` per route: a page
+    with 100 nodes needs 500 of them, and ``route_path`` was a quarter of its rendering time."""
+
+    ROUTES = ("power", "delete", "acl", "status")
+    MARK = "NODE-ID"
+
+    def __init__(self, request, cc_id: int):
+        self.templates = {
+            name: request.route_path(f"nodes.{name}", cc=cc_id, instance=self.MARK)
+            for name in self.ROUTES
+        }
+
+    def __call__(self, name: str, node_id: str) -> str:
+        return self.templates[name].replace(self.MARK, quote(node_id, safe=""))
+
+
+def stopwatch(request, client) -> Stopwatch:
+    registry = request.registry
+    return Stopwatch(registry["scm.portal.cache"], client.config, registry["scm.portal.clock"])
+
+
 def views_of(request, outcomes) -> list:
     me = request.identity
     emails, managed = directory(request)
     for outcome in outcomes:
         outcome.view = (
-            ControllerView(outcome.value, me.userid, emails, managed, me.is_superuser)
+            ControllerView(
+                outcome.value,
+                me.userid,
+                emails,
+                managed,
+                me.is_superuser,
+                stopwatch(request, outcome.controller),
+            )
             if outcome.ok
             else None
         )
@@ -66,13 +103,30 @@ def one_view(request, client, calls=PAGE_CALLS) -> ControllerView:
     data = {name: fn(client) for name, fn in calls.items()}
     me = request.identity
     emails, managed = directory(request)
-    return ControllerView(data, me.userid, emails, managed, me.is_superuser)
+    return ControllerView(
+        data, me.userid, emails, managed, me.is_superuser, stopwatch(request, client)
+    )
 
 
 @view_config(route_name="nodes", renderer="nodes/list.mako", permission="portal")
 def list_nodes(request):
-    outcomes = views_of(request, request.find_service(IControllers).gather(PAGE_CALLS))
-    return {"outcomes": outcomes, "flavor_text": flavor_text}
+    storage_mgmt = request.registry["scm.settings"].storage_mgmt
+    calls = dict(PAGE_CALLS)
+    if storage_mgmt:  # the $HOME volume is a prerequisite of a new node: say when it is missing
+        me = request.identity.userid
+        calls["volumes"] = lambda c: c.volumes(me)
+    outcomes = views_of(request, request.find_service(IControllers).gather(calls))
+    for outcome in outcomes:
+        outcome.missing = (
+            missing_before_create(outcome.view, outcome.value.get("volumes"), storage_mgmt)
+            if outcome.ok
+            else []
+        )
+    return {
+        "outcomes": outcomes,
+        "flavor_text": flavor_text,
+        "urls": {o.controller.id: NodeUrls(request, o.controller.id) for o in outcomes},
+    }
 
 
 @view_config(route_name="nodes.deleted", renderer="nodes/deleted.mako", permission="portal")
@@ -86,7 +140,8 @@ def deleted_nodes(request):
 def node_status(request):
     client = controller_of(request)
     raw = client.instance(instance_id(request))
-    view = ControllerView({}, request.identity.userid, {}, set(), request.identity.is_superuser)
+    me = request.identity
+    view = ControllerView({}, me.userid, {}, set(), me.is_superuser, stopwatch(request, client))
     return status_json(view.node(raw))
 
 
@@ -96,11 +151,7 @@ def _create_context(request, client, form):
     volumes = []
     if settings.storage_mgmt and view.my_account:
         volumes = client.volumes(request.identity.userid)
-    missing = []
-    if view.my_account is None:
-        missing.append("system_account")
-    elif settings.storage_mgmt and not any(v.get("status", "active") == "active" for v in volumes):
-        missing.append("home")
+    missing = missing_before_create(view, volumes, settings.storage_mgmt)
     return {
         "controller": client,
         "form": form,
@@ -144,6 +195,7 @@ def create_node(request):
         except BackendError as exc:
             form.refused(exc)  # a flavor over the cap, no free GPU, no system account...
         else:
+            stopwatch(request, client).started(created["id"], created.get("status", "BUILD"))
             request.session.flash(
                 f"Login node {created.get('hostname') or created['id']} is being created on "
                 f"{client.name}; its status updates on this page."
@@ -168,8 +220,10 @@ def power(request):
                 raise NotFound("no such login node") from None
             request.session.flash(f"{POWER_ACTIONS[action]} refused: {exc.message}", "error")
         else:
+            stopwatch(request, client).started(node_id, node.get("status", ""))
             request.session.flash(
-                f"{POWER_ACTIONS[action]}: {node.get('hostname', node_id)} is now {node['status']}."
+                f"{POWER_ACTIONS[action]}: {node.get('hostname', node_id)} is now "
+                f"{STATUS_LABELS.get(node['status'], node['status']).lower()}."
             )
     return HTTPFound(request.route_url("nodes", _anchor=f"node-{node_id}"))
 
@@ -182,9 +236,19 @@ def power(request):
 )
 def delete_confirm(request):
     client = controller_of(request)
-    raw = client.instance(instance_id(request))
-    view = ControllerView({}, request.identity.userid, {}, set(), request.identity.is_superuser)
-    return {"controller": client, "node": view.node(raw)}
+    node_id = instance_id(request)
+    try:
+        raw = client.instance(node_id)
+    except BackendError as exc:
+        if exc.status == 404:
+            raise NotFound("no such login node") from None
+        raise
+    # The system accounts tell whether the caller holds Delete Instance on this node.
+    view = one_view(request, client, {"users": PAGE_CALLS["users"]})
+    node = view.node(raw)
+    if not node.can_delete:
+        request.response.status = 403
+    return {"controller": client, "node": node}
 
 
 @view_config(route_name="nodes.delete", request_method="POST", permission="portal")

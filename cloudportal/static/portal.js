@@ -26,6 +26,11 @@
           if (priv) { priv.textContent = s.private_ip || "\u2014"; }
           var reason = node.querySelector(".portal-reason");
           if (reason) { reason.textContent = s.reason || ""; }
+          var late = node.querySelector(".portal-overdue");
+          if (late) {
+            late.textContent = s.overdue || "";
+            late.classList.toggle("d-none", !s.overdue);
+          }
           if (s.busy) {
             delay = Math.min(delay * 1.3, 15000);
             setTimeout(tick, delay);

@@ -17,24 +17,52 @@ from cloudportal.passwords import check_new_password
 from common.errors import NotFound
 from common.params import path_uuid
 
+# The one role the portal grants (issue 11 "The demo": the newcomer creates an account owner in
+# the browser); the other roles are Cloud Auth's API business (superuser mode is issue 12).
+OWNER_ROLE = "account_owner"
+ROLE_CHOICES = {"": "No role (an ordinary user)", OWNER_ROLE: "Account owner"}
+
 
 def _managed(request) -> list[dict]:
-    users = request.find_service(ICloudAuth).managed_users(request.identity.userid)
+    """An owner's managed users; for the superuser every user, since the users the superuser
+    creates have no owner and would otherwise never be seen again."""
+    me = request.identity
+    users = request.find_service(ICloudAuth).managed_users(None if me.is_superuser else me.userid)
     return sorted(users, key=lambda u: u.get("email", ""))
 
 
 def _page(request, form=None, status=200):
     request.response.status = status
-    return {"users": _managed(request), "form": form or Form(request, ("name", "email"))}
+    return {
+        "users": _managed(request),
+        "form": form or Form(request, ("name", "email", "role")),
+        "role_choices": ROLE_CHOICES if request.identity.is_superuser else None,
+    }
+
+
+def _set_owner_role(request, userid: str, member: bool) -> None:
+    cloudauth = request.find_service(ICloudAuth)
+    role_id = cloudauth.role_id(OWNER_ROLE)
+    if role_id is None:
+        raise BackendError("Cloud Auth", 404, f"Cloud Auth has no {OWNER_ROLE} role")
+    cloudauth.set_role_member(role_id, userid, member)
 
 
 def _target(request) -> dict:
-    """A managed user of the signed-in owner, or 404 (another owner's user included)."""
+    """A managed user of the signed-in owner (any user for the superuser), or 404: another
+    owner's user included."""
     userid = uuid.UUID(path_uuid(request, "user", "user")).hex
+    if request.identity.is_superuser:
+        try:
+            return request.find_service(ICloudAuth).user(userid)
+        except BackendError as exc:
+            if exc.status == 404:
+                raise NotFound(f"no user {userid}") from None
+            raise
     user = next((u for u in _managed(request) if u["id"] == userid), None)
-    if user is None and not request.identity.is_superuser:
+    if user is None:
         raise NotFound(f"no user {userid}")
-    return user or request.find_service(ICloudAuth).user(userid)
+    return user
 
 
 @view_config(
@@ -48,23 +76,56 @@ def list_users(request):
     route_name="users", request_method="POST", renderer="users/list.mako", permission="owner"
 )
 def create_user(request):
-    form = Form(request, ("name", "email"), secret=("password",))
+    form = Form(request, ("name", "email", "role"), secret=("password",))
     form.require("email", "password")
+    # Only the superuser is offered the choice; an owner's posted role is ignored, not obeyed.
+    role = form["role"] if request.identity.is_superuser else ""
+    if role not in ROLE_CHOICES:
+        form.error("role", "Choose no role or account owner.")
     if form["email"] and not EMAIL.match(form["email"]):
         form.error("email", "Enter an email address like name@example.com.")
     if form.secret("password") and len(form.secret("password")) < 8:
         form.error("password", "Use at least 8 characters.")
     if form.ok:
         try:
-            request.find_service(ICloudAuth).create_user(
+            user = request.find_service(ICloudAuth).create_user(
                 form["email"], form["name"], form.secret("password")
             )
         except BackendError as exc:
             form.refused(exc, "email" if "email" in exc.message else None)
         else:
-            request.session.flash(f"User {form['email']} created.")
-            return HTTPFound(request.route_url("users"))
+            return _created(request, user, form["email"], role)
     return _page(request, form, 400)
+
+
+def _created(request, user: dict, email: str, role: str):
+    if not role:
+        request.session.flash(f"User {email} created.")
+        return HTTPFound(request.route_url("users"))
+    try:
+        _set_owner_role(request, user["id"], True)
+    except BackendError as exc:
+        # The user exists: say so, and send to their page where the role can be granted again.
+        request.session.flash(
+            f"User {email} created, but not made an account owner: {exc.message}", "error"
+        )
+        return HTTPFound(request.route_url("users.item", user=user["id"]))
+    request.session.flash(f"User {email} created as an account owner.")
+    return HTTPFound(request.route_url("users"))
+
+
+@view_config(route_name="users.role", request_method="POST", permission="superuser")
+def set_role(request):
+    user = _target(request)
+    member = request.POST.get("account_owner") == "1"
+    try:
+        _set_owner_role(request, user["id"], member)
+    except BackendError as exc:
+        request.session.flash(f"Not changed: {exc.message}", "error")
+    else:
+        state = "an account owner" if member else "an ordinary user (no longer an account owner)"
+        request.session.flash(f"{user.get('email')} is now {state}.")
+    return HTTPFound(request.route_url("users.item", user=user["id"]))
 
 
 @view_config(route_name="users.item", renderer="users/item.mako", permission="owner")

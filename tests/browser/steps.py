@@ -69,12 +69,17 @@ def go(tour: Tour, menu_item: str, name: str) -> None:
     tour.check(name)
 
 
-def create_managed_user(tour: Tour, name: str, email: str, password: str) -> None:
+def create_managed_user(
+    tour: Tour, name: str, email: str, password: str, role: str | None = None
+) -> None:
+    """``role``: the label of the role choice the superuser is offered ("Account owner")."""
     if not tour.page.url.endswith("/users"):
         go(tour, "Manage My Users", "users")
     tour.fill(tour.page.get_by_label("Name", exact=True), name)
     tour.fill(tour.page.get_by_label("Email", exact=True), email)
     tour.fill(tour.page.get_by_label("Initial password"), password)
+    if role:
+        tour.activate(tour.page.get_by_label(role, exact=True))
     tour.activate(button(tour, "Create user"))
     tour.page.wait_for_load_state("load")
     expect(tour.page.get_by_role("status").filter(has_text=email)).to_be_visible()

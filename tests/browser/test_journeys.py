@@ -9,31 +9,12 @@ from __future__ import annotations
 import re
 import uuid
 
-import requests
 from playwright.sync_api import expect
 
 from tests.browser import steps
 
 OWNER_PASSWORD = "owner password 1"
 USER_PASSWORD = "member password 1"
-
-
-def grant_account_owner(system, email: str) -> None:
-    """The account_owner role, through Cloud Auth's API as the admin (the portal has no page
-    for roles yet: superuser mode is issue 12)."""
-    admin = system.api_login("admin", system.settle_admin_password())
-    users = requests.get(
-        system.auth + "/user/list", params={"email": email}, headers=admin["headers"], timeout=10
-    ).json()["data"]["users"]
-    listed = requests.get(system.auth + "/role/list", headers=admin["headers"], timeout=10)
-    role = next(r for r in listed.json()["data"]["roles"] if r["name"] == "account_owner")
-    response = requests.post(
-        f"{system.auth}/role/add_user/{role['id']}",
-        data={"user_id": next(u["id"] for u in users if u["email"] == email)},
-        headers=admin["headers"],
-        timeout=10,
-    )
-    assert response.status_code == 200, response.text
 
 
 def test_a_newcomer_from_first_login_to_a_deleted_login_node(system, open_tour):
@@ -50,8 +31,11 @@ def test_a_newcomer_from_first_login_to_a_deleted_login_node(system, open_tour):
     tour.check("after-password-change")
 
     owner = f"owner-{uuid.uuid4().hex[:6]}@example.com"
-    steps.create_managed_user(tour, "Olive Owner", owner, OWNER_PASSWORD)
-    grant_account_owner(system, owner)
+    # The account owner is made in the browser alone: the superuser's role choice.
+    steps.create_managed_user(tour, "Olive Owner", owner, OWNER_PASSWORD, role="Account owner")
+    expect(page.get_by_role("status").filter(has_text="as an account owner")).to_be_visible()
+    row = page.get_by_role("row").filter(has_text=owner)
+    expect(row.get_by_role("cell", name="Account owner")).to_be_visible()
     steps.log_out(tour)
 
     steps.log_in(tour, system.portal, owner, OWNER_PASSWORD)

@@ -124,6 +124,7 @@ def create_node(browser) -> str:
 
 def test_login_node_lifecycle_create_active_power_off_on_delete(owner_browser, wait_for):
     set_up_account(owner_browser)
+    owner_browser.get("/nodes")  # VM types and images cached, as after create_node
     calls_without_nodes = owner_browser.get("/nodes").headers["X-SCM-Backend-Calls"]
     node = create_node(owner_browser)
     # Backend calls per page do not grow with the nodes: one listing per kind per controller.
@@ -179,3 +180,31 @@ def test_bad_ids_in_urls_are_404_pages_not_errors(owner_browser):
     missing = uuid.uuid4().hex
     page = owner_browser.get(f"/nodes/1/{missing}/delete", status=404)
     assert "Traceback" not in page.text
+
+
+def test_my_login_nodes_says_what_is_missing_before_a_node_can_be_created(new_browser, cloudauth):
+    browser = new_browser(cloudauth.user())
+    page = browser.get("/nodes")
+    hint = "Before you can create a login node on Penguin West"
+    assert hint in page.text
+    assert "Create your system account" in page.text and 'href="/accounts#cc-1"' in page.text
+    assert "+ Create a Login Node" not in page.text
+    browser.post("/accounts/1/system-account", {"system_name": unix_name()})
+    page = browser.get("/nodes")
+    assert hint in page.text and "Create your system account" not in page.text
+    assert "Create your $HOME storage volume" in page.text
+    browser.post("/accounts/1/home")
+    page = browser.get("/nodes")
+    assert hint not in page.text and "+ Create a Login Node" in page.text
+
+
+def test_vm_types_and_images_are_cached_briefly_per_user(new_browser, owner, cloudauth):
+    def calls(browser) -> int:
+        return int(browser.get("/nodes").headers["X-SCM-Backend-Calls"])
+
+    browser = new_browser(owner)
+    first, second = calls(browser), calls(browser)
+    assert second == first - 2  # /server-flavor and /server-image of the one live controller
+    other = new_browser(cloudauth.user())  # another user's choices are their own
+    cold = calls(other)
+    assert calls(other) == cold - 2

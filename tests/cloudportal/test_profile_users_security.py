@@ -191,8 +191,14 @@ def test_acl_grants_activate_to_a_managed_user_who_powers_but_cannot_delete(
     assert "cannot be given access" in browser.get("/nodes").text
     browser.post(f"/nodes/1/{node}/acl", {"login": uid, "power": uid})
     page = member_browser.get("/nodes")
-    assert node in page.text and "Owner:" in page.text
+    assert node in page.text and "Shared with you by its owner" in page.text
     assert f"/nodes/1/{node}/delete" not in page.text  # no Delete button
+    # ... but the action is shown unavailable, with the reason (portal-ux.md section 2.2).
+    assert "You may not delete this node" in page.text
+    assert re.search(r"<button[^>]*disabled[^>]*>\s*Delete", page.text)
+    confirm = member_browser.get(f"/nodes/1/{node}/delete", status=403)
+    assert "You may not delete this node" in confirm.text
+    assert f'action="/nodes/1/{node}/delete"' not in confirm.text  # no confirmation offered
     member_browser.post(f"/nodes/1/{node}/power", {"action": "off"})
     node_of(member_browser, wait_for, {"STOPPED"}, node)
     member_browser.post(f"/nodes/1/{node}/power", {"action": "on"})

@@ -9,7 +9,7 @@
   <tbody>
   % for node in nodes:
   <tr><td>${node.hostname}</td><td>${node.id}</td><td>${node.created}</td><td>${node.deleted}</td>
-      <td>${flavor_text(node.flavor)}</td><td>${node.image.get('name', '')}</td><td>${node.owner_label}</td></tr>
+      <td>${flavor_text(node.flavor)}</td><td>${node.image.get('name', '')}</td><td>${node.owner_label or 'shared with you'}</td></tr>
   % endfor
   </tbody>
 </table>

@@ -17,31 +17,57 @@
   % if not outcome.ok:
   <div class="alert alert-warning" role="alert">${outcome.error} The rest of the page works; try this location again later.</div>
   % else:
-  <% view = outcome.view; nodes = view.nodes() %>
+  <% view = outcome.view; nodes = view.nodes(); url = urls[cc.id] %>
+  % if outcome.missing:
+  <div class="alert alert-info" role="status">
+    <p class="mb-1">Before you can create a login node on ${cc.name}:</p>
+    <ol class="mb-0">
+      % if 'system_account' in outcome.missing:
+      <li><a href="${request.route_path('accounts', _anchor='cc-%s' % cc.id)}">Create your system account</a> (your UNIX user name on ${cc.name}).</li>
+      % endif
+      % if 'system_account' in outcome.missing and settings.storage_mgmt:
+      <li>Then create your $HOME storage volume on the same page.</li>
+      % elif 'home' in outcome.missing:
+      <li><a href="${request.route_path('accounts', _anchor='cc-%s' % cc.id)}">Create your $HOME storage volume</a> (where your files live on every login node).</li>
+      % endif
+    </ol>
+  </div>
+  % else:
   <p><a class="btn btn-primary btn-sm" href="${request.route_path('nodes.create', cc=cc.id)}">+ Create a Login Node</a></p>
+  % endif
   % if not nodes:
   <p>No login nodes here yet.</p>
   % endif
   % for node in nodes:
   <article class="card portal-node" id="node-${node.id}"
     % if node.busy:
-           data-poll="${request.route_path('nodes.status', cc=cc.id, instance=node.id)}"
+           data-poll="${url('status', node.id)}"
     % endif
   >
     <div class="card-body">
       <h3 class="h5">${node.hostname or node.id}
         <span class="badge ${'badge-danger' if node.failed else ('badge-success' if node.status == 'ACTIVE' else 'badge-secondary')} portal-status" role="status">${node.label}</span>
       </h3>
-      % if node.failed and node.reason:
-      <p class="text-danger portal-reason">${node.reason}</p>
+      % if node.failed:
+      <% happened, next_step = node.explained %>
+      <div class="alert alert-danger py-2 mb-2">
+        <p class="mb-1"><strong>${happened}</strong></p>
+        <p class="mb-1">What to try: ${next_step}</p>
+        % if node.reason:
+        <p class="small mb-0">Details from ${cc.name}: <span class="portal-reason">${node.reason}</span></p>
+        % endif
+      </div>
       % elif node.reason:
       <p class="text-muted portal-reason">${node.reason}</p>
       % else:
       <p class="portal-reason d-none"></p>
       % endif
+      <p class="alert alert-warning py-2 mb-2 portal-overdue${'' if node.overdue else ' d-none'}">${node.overdue}</p>
       <p class="small text-muted mb-2">Server Instance Id: ${node.id} · Created ${node.created}
-        % if not node.mine:
+        % if not node.mine and node.owner_label:
         · Owner: ${node.owner_label}
+        % elif not node.mine:
+        · Shared with you by its owner
         % endif
       </p>
       <table class="table table-sm portal-node-facts">
@@ -55,9 +81,11 @@
       </table>
       <div class="portal-actions">
         % for action, label, shown in (('on', 'Power on', node.can_power_on), ('off', 'Power off', node.can_power_off), ('reboot', 'Reboot', node.can_reboot)):
-        % if shown:
-        <form method="post" action="${request.route_path('nodes.power', cc=cc.id, instance=node.id)}" class="d-inline">
-          ${f.csrf()}
+        % if not node.can_power and action in ('off', 'on') and (node.status == 'STOPPED') == (action == 'on'):
+        <button type="button" class="btn btn-outline-secondary btn-sm" disabled aria-describedby="why-${node.id}">${label}<span class="sr-only"> ${node.hostname} (not allowed)</span></button>
+        % elif shown:
+        <form method="post" action="${url('power', node.id)}" class="d-inline">
+          ${csrf_input}
           <input type="hidden" name="action" value="${action}">
           <button type="submit" class="btn btn-outline-secondary btn-sm"
             % if action == 'off':
@@ -68,9 +96,14 @@
         % endif
         % endfor
         % if node.can_delete:
-        <a class="btn btn-outline-danger btn-sm" href="${request.route_path('nodes.delete', cc=cc.id, instance=node.id)}">Delete<span class="sr-only"> ${node.hostname}</span></a>
+        <a class="btn btn-outline-danger btn-sm" href="${url('delete', node.id)}">Delete<span class="sr-only"> ${node.hostname}</span></a>
+        % else:
+        <button type="button" class="btn btn-outline-danger btn-sm" disabled aria-describedby="why-${node.id}">Delete<span class="sr-only"> ${node.hostname} (not allowed)</span></button>
         % endif
       </div>
+      % if node.denied:
+      <p class="small text-muted mt-1 mb-0" id="why-${node.id}">${node.denied}</p>
+      % endif
       % if node.can_manage:
       <% candidates = view.candidates(node) %>
       <details class="portal-acl mt-3">
@@ -79,8 +112,8 @@
         % if not candidates:
         <p>None of your users has a system account on ${cc.name} yet.</p>
         % else:
-        <form method="post" action="${request.route_path('nodes.acl', cc=cc.id, instance=node.id)}">
-          ${f.csrf()}
+        <form method="post" action="${url('acl', node.id)}">
+          ${csrf_input}
           <table class="table table-sm">
             <caption class="sr-only">User permissions on ${node.hostname}</caption>
             <thead><tr><th scope="col">ID / Email</th><th scope="col">Username</th><th scope="col">Log in</th><th scope="col">Activate Instance</th><th scope="col">Delete Instance</th></tr></thead>

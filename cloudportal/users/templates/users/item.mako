@@ -13,6 +13,18 @@
   <button type="submit" class="btn btn-secondary btn-sm">Activate</button>
   % endif
 </form>
+% if me.is_superuser:
+<%
+    is_owner = 'account_owner' in (user.get('roles') or [])
+%>
+<h2 class="h4">Role</h2>
+<p>${'Account owner: may create and manage their own users.' if is_owner else 'Ordinary user: no role.'}</p>
+<form method="post" action="${request.route_path('users.role', user=user['id'])}" class="mb-3">
+  ${f.csrf()}
+  <input type="hidden" name="account_owner" value="${'0' if is_owner else '1'}">
+  <button type="submit" class="btn btn-outline-secondary btn-sm">${'Make an ordinary user' if is_owner else 'Make an account owner'}</button>
+</form>
+% endif
 <h2 class="h4">System accounts</h2>
 % if user.get('system_accounts'):
 <ul>
