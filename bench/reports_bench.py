@@ -179,6 +179,7 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--mysql-url", default="mysql+pymysql://root@127.0.0.1:3306/")
     parser.add_argument("--sqlite", action="store_true")
+    parser.add_argument("--report-only", action="store_true", help="skip the CSV export")
     parser.add_argument("--csv-child", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--select-child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -194,7 +195,8 @@ def main(argv=None) -> int:
         try:
             userids = load(url, args.jobs, args.users)
             report_bench(url, userids, args.repeat)
-            export_bench(url, args.jobs, Path(tmp))
+            if not args.report_only:
+                export_bench(url, args.jobs, Path(tmp))
         finally:
             drop(args, url)
     return 0
