@@ -257,11 +257,8 @@ def test_the_monthly_statement_lists_each_user_totals_and_runs(usage, reports_po
     by_user = {r[0]: r for r in rows[1:-1]}
     assert set(by_user) == {owner.email, managed.email}
     assert by_user[owner.email][5:8] == ["2", "4.00", "0.00"]  # jobs, core-hours, GPU-hours
-    assert by_user[managed.email][5:8] == [
-        "0",
-        "0.00",
-        "0.00",
-    ]  # no row: zero, printed as the figures are
+    # No row: zero, printed as the other figures are.
+    assert by_user[managed.email][5:8] == ["0", "0.00", "0.00"]
     assert rows[-1][0] == "Total" and rows[-1][5:8] == ["2", "4.00", "0.00"]
     assert ">slurm<" in page.text and ">usage<" in page.text  # the runs behind the figures
     css = browser.get("/static/portal.css").text
