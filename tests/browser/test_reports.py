@@ -208,6 +208,11 @@ def test_reports_show_the_api_figures_of_a_node_and_a_slurm_import(system, open_
     for job_id in ("9001", "9002"):
         expect(detail.get_by_role("cell", name=job_id, exact=True)).to_be_visible()
     expect(detail.get_by_role("cell", name="9003", exact=True)).to_have_count(0)
+    ended = (now - dt.timedelta(hours=2)).strftime("%Y-%m-%d %H:%M:%S")
+    # Job 9001 ended as 9002 started: two cells, as the page prints times (no "T").
+    expect(detail.get_by_role("cell", name=ended, exact=True)).to_have_count(2)
+    # Not "no import run": this page does not ask the accountant which runs were behind it.
+    expect(tour.page.get_by_text("No import run is recorded")).to_have_count(0)
 
     # The monthly statement of the month holding today.
     tour.page.goto(f"{system.portal}/reports/statement?month={end.strftime('%Y-%m')}")

@@ -58,6 +58,8 @@
 <p class="text-muted small" role="status">
 % if imported:
 Figures as of ${imported.replace('T', ' ')[:16]} UTC (the accountant's last import over this range; page made ${as_of_time.strftime('%Y-%m-%d %H:%M')} UTC). Usage since then is not counted yet.
+% elif not provenance_known:
+Page made ${as_of_time.strftime('%Y-%m-%d %H:%M')} UTC; the import runs behind these jobs are on the Cluster jobs page.
 % else:
 No import run is recorded over this range (page made ${as_of_time.strftime('%Y-%m-%d %H:%M')} UTC): the figures may be incomplete.
 % endif

@@ -15,7 +15,7 @@
   <button type="submit" class="btn btn-primary btn-sm">Show</button>
   <span class="ml-2 text-muted small">Print this page (or save it as PDF from the print dialog) for the statement.</span>
 </form>
-<div class="table-responsive">
+<div class="table-responsive" tabindex="0" role="region" aria-label="Usage per user table">
 <table class="table table-sm portal-report-table">
   <caption>Usage per user</caption>
   <thead><tr>
