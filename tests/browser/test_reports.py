@@ -108,8 +108,11 @@ def table(tour) -> tuple[list[str], list[list[str]], list[str]]:
 
 
 def shown(value) -> str:
-    """A figure as the table prints it."""
-    return f"{value:,.2f}" if isinstance(value, float) else f"{value:,}"
+    """A figure as the table prints it: two decimals, more for a figure that would round to
+    0.00 (a login node that ran a minute is not zero hours, and the chart shows its bar)."""
+    if not isinstance(value, float):
+        return f"{value:,}"
+    return f"{value:,.4f}" if 0 < abs(value) < 0.005 else f"{value:,.2f}"
 
 
 def download_csv(tour) -> list[list[str]]:
