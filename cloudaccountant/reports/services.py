@@ -16,11 +16,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Integer, and_, case, cast, func, literal, literal_column, not_, or_, select
 from sqlalchemy.orm import Session
 
 from cloudaccountant.access import Scope
-from cloudaccountant.importing.days import local_date, range_bounds, split_seconds
+from cloudaccountant.importing.days import day_bounds, local_date, range_bounds, split_seconds
 from cloudaccountant.reports.groupings import GB, GROUPINGS, METRICS
 from cloudaccountant.reports.periods import period_of
 from cloudaccountant.reports.provenance import provenance
@@ -142,32 +142,59 @@ class ReportService:
         return cells, day_totals
 
     def _jobs(self, query: ReportQuery) -> dict[tuple, _Cell]:
+        """Jobs that ran inside one period are summed by the database (most jobs: a report
+        over an owner's year of jobs would otherwise pull every row through the driver, ~1 s
+        for 10,000 jobs); the rest (crossing a period boundary or the range's edges) are read
+        one by one and split across days by exact overlap."""
         jobs = Job.__table__
         first, last = range_bounds(query.start_date, query.end_date, self.tz)
+        periods = _periods(query.start_date, query.end_date, query.granularity)
+        bounds = [day_bounds(day, self.tz)[0] for _, _, day in periods[1:]]
         keys = [jobs.c[GROUPINGS["job"][g]] for g in query.group_by]
-        stmt = select(jobs.c.started_at, jobs.c.ended_at, jobs.c.cores, jobs.c.gpus, *keys).where(
-            jobs.c.ended_at > first, jobs.c.started_at < last
-        )
-        stmt = self._filters(stmt, jobs, query)
+        # The period a job started in (by its start) and ended in (a job ending at a boundary
+        # belongs to the period before, as on import).
+        began = case(*((jobs.c.started_at < b, n) for n, b in enumerate(bounds)), else_=len(bounds))
+        ended = case(*((jobs.c.ended_at <= b, n) for n, b in enumerate(bounds)), else_=len(bounds))
+        if not bounds:
+            # One period: nothing to group by (MySQL would read GROUP BY 0 as a position).
+            began = ended = literal(0)
+        inside = and_(jobs.c.started_at >= first, jobs.c.ended_at <= last, began == ended)
+        seconds = _duration(self.db.get_bind().dialect.name, jobs.c.started_at, jobs.c.ended_at)
         cells: dict[tuple, _Cell] = {}
 
-        def cell_of(day: dt.date, key: tuple) -> _Cell:
-            label, first_day = period_of(day, query.granularity)
+        def cell_of(label: str, first_day: dt.date, key: tuple) -> _Cell:
             cell = cells.get((label, key))
             if cell is None:
                 cell = cells[(label, key)] = _Cell(first_day)
             return cell
 
-        for started, ended, cores, gpus, *key in self.db.execute(
-            stmt.execution_options(yield_per=STREAM_BATCH)
+        # Two reads of the same index range: one GROUP BY folding the jobs inside one period
+        # (a single pass grouping the others by id builds a far larger temporary table), then
+        # the others, whole, split here.
+        summed = select(
+            began, func.count(), func.sum(jobs.c.core_seconds), func.sum(jobs.c.gpus * seconds),
+            *keys,
+        ).where(jobs.c.ended_at > first, jobs.c.started_at < last, inside)  # fmt: skip
+        summed = self._filters(summed, jobs, query).group_by(*([began] if bounds else []), *keys)
+        for period, count, core_seconds, gpu_seconds, *key in self.db.execute(summed):
+            if count:  # (one period, no GROUP BY: an empty aggregate is still one row)
+                cell = cell_of(*periods[period][:2], tuple(key))
+                cell.jobs += count
+                cell.total += int(core_seconds)
+                cell.gpu_seconds += int(gpu_seconds)
+        crossing = select(jobs.c.started_at, jobs.c.ended_at, jobs.c.cores, jobs.c.gpus, *keys)
+        crossing = crossing.where(jobs.c.ended_at > first, jobs.c.started_at < last, not_(inside))
+        for started, ended_at, cores, gpus, *key in self.db.execute(
+            self._filters(crossing, jobs, query).execution_options(yield_per=STREAM_BATCH)
         ):
             key = tuple(key)
-            for day, seconds in split_seconds(max(started, first), min(ended, last), self.tz):
-                cell = cell_of(day, key)
-                cell.total += cores * seconds
-                cell.gpu_seconds += gpus * seconds
-            if ended <= last:  # a job ending at midnight belongs to the day before, as on import
-                cell_of(local_date(ended - JUST_BEFORE, self.tz), key).jobs += 1
+            for day, part in split_seconds(max(started, first), min(ended_at, last), self.tz):
+                cell = cell_of(*period_of(day, query.granularity), key)
+                cell.total += cores * part
+                cell.gpu_seconds += gpus * part
+            if ended_at <= last:  # a job ending at midnight belongs to the day before
+                day = local_date(ended_at - JUST_BEFORE, self.tz)
+                cell_of(*period_of(day, query.granularity), key).jobs += 1
         return cells
 
     def _filters(self, stmt, table, query: ReportQuery):
@@ -242,6 +269,27 @@ def _job_row(row) -> dict:
     body = {name: row[name] for name in DETAIL.fields}
     body["core_hours"] = row["core_seconds"] / 3600
     return body
+
+
+def _periods(first: dt.date, last: dt.date, granularity: str) -> list[tuple[str, dt.date, dt.date]]:
+    """``(label, first day, first day inside the range)`` of each period ``first``..``last``
+    touches, in order."""
+    found: list[tuple[str, dt.date, dt.date]] = []
+    day = first
+    while day <= last:
+        label, first_day = period_of(day, granularity)
+        if not found or found[-1][0] != label:
+            found.append((label, first_day, day))
+        day += dt.timedelta(days=1)
+    return found
+
+
+def _duration(dialect: str, started, ended):
+    """Whole seconds from ``started`` to ``ended`` in SQL (the two dialects the accountant runs
+    on)."""
+    if dialect == "mysql":
+        return func.timestampdiff(literal_column("SECOND"), started, ended)
+    return cast(func.strftime("%s", ended), Integer) - cast(func.strftime("%s", started), Integer)
 
 
 def _sort_key(item):

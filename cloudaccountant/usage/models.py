@@ -119,8 +119,18 @@ class Job(Base):
         # need (migration 0002). Day ranges: the importer's and the API's; started_at lets the
         # importer tell jobs that crossed midnight without reading the rows.
         Index("ix_jobs_ended_started", "ended_at", "started_at"),
-        # One user's jobs by end time (the API).
-        Index("ix_jobs_user_ended", "cloud_auth_userid", "ended_at"),
+        # One user's jobs by end time (the API); the rest makes it cover a job report's reads
+        # (migration 0004).
+        Index(
+            "ix_jobs_user_ended",
+            "cloud_auth_userid",
+            "ended_at",
+            "started_at",
+            "cores",
+            "gpus",
+            "core_seconds",
+            "cloud_controller_id",
+        ),
         # The foreign key's (InnoDB needs one); filled in insertion order.
         Index("ix_jobs_resource_type", "resource_type"),
     )

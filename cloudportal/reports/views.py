@@ -94,6 +94,7 @@ def _page(request, family: Family | None, choice: Choice, emails: dict) -> dict:
         "as_of_time": request.now,
         "imported": None,  # when the runs behind the figures finished (the accountant says)
         "runs": [],
+        "provenance_known": True,  # False: this page does not ask which runs were behind it
     }
 
 
@@ -175,6 +176,7 @@ def jobs_page(request):
         "jobs": page["rows"],
         "next": page["next"],
         "label": _labeller(request, emails),
+        "provenance_known": False,
     }
 
 

@@ -187,7 +187,9 @@ def test_login_node_hours_come_from_the_controllers_lifecycle(usage, accountant)
     assert len(api["rows"]) == 1 and api["totals"]["server_hours"] > 0
     page = browser.get("/reports/login-nodes", params=_range(usage, granularity="year"))
     hours = api["totals"]["server_hours"]
-    assert _table(page)[-1] == ["Total", f"{hours:,.2f}"]
+    # Two decimals, four when that would print a non-zero figure as 0.00.
+    shown = f"{hours:,.4f}" if hours < 0.005 else f"{hours:,.2f}"
+    assert _table(page)[-1] == ["Total", shown]
     rows = list(csv.reader(io.StringIO(browser.get("/reports/login-nodes.csv",
                 params=_range(usage, granularity="year")).text)))  # fmt: skip
     assert rows[-1] == ["Total", str(hours)]
@@ -257,7 +259,8 @@ def test_the_monthly_statement_lists_each_user_totals_and_runs(usage, reports_po
     by_user = {r[0]: r for r in rows[1:-1]}
     assert set(by_user) == {owner.email, managed.email}
     assert by_user[owner.email][5:8] == ["2", "4.00", "0.00"]  # jobs, core-hours, GPU-hours
-    assert by_user[managed.email][5:8] == ["0", "0", "0"]
+    # No row: zero, printed as the other figures are.
+    assert by_user[managed.email][5:8] == ["0", "0.00", "0.00"]
     assert rows[-1][0] == "Total" and rows[-1][5:8] == ["2", "4.00", "0.00"]
     assert ">slurm<" in page.text and ">usage<" in page.text  # the runs behind the figures
     css = browser.get("/static/portal.css").text

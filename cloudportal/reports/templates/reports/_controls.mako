@@ -58,6 +58,8 @@
 <p class="text-muted small" role="status">
 % if imported:
 Figures as of ${imported.replace('T', ' ')[:16]} UTC (the accountant's last import over this range; page made ${as_of_time.strftime('%Y-%m-%d %H:%M')} UTC). Usage since then is not counted yet.
+% elif not provenance_known:
+Page made ${as_of_time.strftime('%Y-%m-%d %H:%M')} UTC; the import runs behind these jobs are on the Cluster jobs page.
 % else:
 No import run is recorded over this range (page made ${as_of_time.strftime('%Y-%m-%d %H:%M')} UTC): the figures may be incomplete.
 % endif
@@ -78,4 +80,6 @@ No import run is recorded over this range (page made ${as_of_time.strftime('%Y-%
 % endif
 </%def>
 
-<%def name="number(value)">${'{:,.2f}'.format(value) if isinstance(value, float) else ('{:,}'.format(value) if isinstance(value, int) else value)}</%def>
+## Two decimals; four for a figure that would print as 0.00 though it is not zero (a node that
+## ran a minute), so the table never says nothing where the chart draws a bar.
+<%def name="number(value)">${('{:,.4f}' if 0 < abs(value) < 0.005 else '{:,.2f}').format(value) if isinstance(value, float) else ('{:,}'.format(value) if isinstance(value, int) else value)}</%def>

@@ -17,6 +17,7 @@ ${r.as_of()}
 <a class="btn btn-outline-secondary btn-sm" href="${request.route_path('reports.jobs', _query=choice.query())}">Job detail</a>
 % endif
 </p>
+<div class="table-responsive" tabindex="0" role="region" aria-label="${family.title} table">
 <table class="table table-sm portal-report-table">
   <caption>${family.title} from ${choice.start.isoformat()} to ${choice.end.isoformat()}, per ${choice.granularity}</caption>
   <thead><tr>
@@ -39,3 +40,4 @@ ${r.as_of()}
     % endfor
   </tr></tfoot>
 </table>
+</div>

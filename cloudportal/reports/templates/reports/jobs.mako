@@ -7,6 +7,7 @@ ${r.controls(request.route_path('reports.jobs'))}
 ${r.as_of()}
 <p><a class="btn btn-outline-secondary btn-sm" href="${request.route_path('reports.jobs_csv', _query=choice.query())}">Download CSV of every job</a></p>
 % if jobs:
+<div class="table-responsive" tabindex="0" role="region" aria-label="Job detail table">
 <table class="table table-sm portal-report-table">
   <caption>Jobs that ended from ${choice.start.isoformat()} to ${choice.end.isoformat()}, by end time (UTC)</caption>
   <thead><tr>
@@ -21,13 +22,14 @@ ${r.as_of()}
     <td>${j['name']}</td>
     <td>${label('user', j['cloud_auth_userid']) if j['cloud_auth_userid'] else j['system_username']}</td>
     <td>${j['cluster']}</td><td>${j['queue']}</td><td>${j['account']}</td>
-    <td>${j['started_at']}</td><td>${j['ended_at']}</td>
+    <td>${j['started_at'].replace('T', ' ')}</td><td>${j['ended_at'].replace('T', ' ')}</td>
     <td>${j['cores']}</td><td>${j['gpus']}</td><td>${j['state']}</td>
     <td>${r.number(j['core_hours'])}</td>
   </tr>
   % endfor
   </tbody>
 </table>
+</div>
 % if next:
 <p><a class="btn btn-outline-primary btn-sm" href="${request.route_path('reports.jobs', _query=dict(choice.query(), after=next))}">Next page</a></p>
 % endif

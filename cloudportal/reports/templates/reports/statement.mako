@@ -1,7 +1,7 @@
 <%inherit file="/layout.mako"/>
 <%namespace name="r" file="/reports/_controls.mako"/>
 <%def name="title()">Statement ${first.strftime('%Y-%m')} · Usage and Reports</%def>
-<%def name="cell(row, key)">${r.number(row[key]) if row else '0'}</%def>
+<%def name="cell(row, key)">${r.number(row[key]) if row else ('0' if key == 'jobs' else '0.00')}</%def>
 <article class="portal-statement">
 <h1>Usage statement, ${first.strftime('%B %Y')}</h1>
 <p>Account owner: <strong>${owner_email}</strong>. Period: ${first.isoformat()} to ${last.isoformat()} (the accountant's calendar days).</p>
@@ -15,6 +15,7 @@
   <button type="submit" class="btn btn-primary btn-sm">Show</button>
   <span class="ml-2 text-muted small">Print this page (or save it as PDF from the print dialog) for the statement.</span>
 </form>
+<div class="table-responsive" tabindex="0" role="region" aria-label="Usage per user table">
 <table class="table table-sm portal-report-table">
   <caption>Usage per user</caption>
   <thead><tr>
@@ -43,6 +44,7 @@
     <th>${r.number(totals['jobs']['jobs'])}</th><th>${r.number(totals['jobs']['core_hours'])}</th><th>${r.number(totals['jobs']['gpu_hours'])}</th>
   </tr></tfoot>
 </table>
+</div>
 <p class="small text-muted">Storage peak: the largest day's total. Jobs count in the month they ended; core-hours are split across days as the jobs ran. Only the report queues of each cloud controller are counted. GB: 2<sup>30</sup> bytes.</p>
 <h2 class="h5">Import runs behind these figures</h2>
 % if runs:
