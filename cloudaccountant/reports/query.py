@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cloudaccountant.access import resolve_scope
+from cloudaccountant.access import UsageAccess
 from cloudaccountant.reports.groupings import ALL_GROUPINGS, FAMILY_PATHS, GROUPINGS
 from cloudaccountant.reports.periods import GRANULARITIES
 from cloudaccountant.reports.services import ReportQuery
@@ -58,8 +58,8 @@ def parse_report_query(request, family: str, *, detail: bool = False) -> ReportQ
         cc_id = params.int("cloud_controller_id", minimum=1)
         if cc_id not in settings.controller_ids:
             raise BadRequest(f"unknown cloud_controller_id {cc_id}")
-    scope = resolve_scope(
-        request,
+    scope = request.find_service(UsageAccess).scope(
+        request.identity,
         cloud_auth_userid=params.optional("cloud_auth_userid", 64),
         owner_userid=params.optional("owner_userid", 64),
     )

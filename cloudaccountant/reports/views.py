@@ -15,9 +15,8 @@ from common.ownership import sees_everything
 from common.params import Params, parse_date
 
 JSON = "scm_json"
-# Issue 10 names permissions per app ("usage:view"); until the accountant's policy knows that
-# name, any signed-in user may ask and access.resolve_scope decides whose rows they see.
-VIEW = "authenticated"
+# Every signed-in caller holds usage:view; UsageAccess.scope decides whose rows they see.
+VIEW = "usage:view"
 _GET = {"request_method": "GET", "renderer": JSON, "permission": VIEW}
 FAMILIES = {
     "report.server_instance": "server_instance",
