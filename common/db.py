@@ -24,6 +24,10 @@ READ_ONLY = {"scm_read_only": True}
 # MySQL/MariaDB: 1213 deadlock (Galera reports certification failures the same way),
 # 1205 lock wait timeout. SQLite: "database is locked" under concurrent writers.
 RETRYABLE_MYSQL_CODES = frozenset({1213, 1205})
+# The server went away (2006, 2013: a Galera node killed under us, HAProxy failing over) or could
+# not be reached (2003). Before the commit nothing of the transaction has taken effect, so the
+# request may run again on a new connection; at the commit the outcome is unknown, so never then.
+LOST_CONNECTION_CODES = frozenset({2003, 2006, 2013})
 
 
 def make_engine(settings, prefix: str = "sqlalchemy.") -> Engine:
@@ -56,24 +60,26 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
-def is_retryable(exc: BaseException) -> bool:
+def is_retryable(exc: BaseException, before_commit: bool = False) -> bool:
+    """Whether the request may run again on a fresh transaction; ``before_commit``: the error
+    came from the request's own work (views never commit), not from the commit itself."""
     if not isinstance(exc, DBAPIError):
         return False
     orig = exc.orig
     code = orig.args[0] if getattr(orig, "args", None) else None
     if code in RETRYABLE_MYSQL_CODES:
         return True
+    if before_commit and (code in LOST_CONNECTION_CODES or exc.connection_invalidated):
+        return True
     return "database is locked" in str(orig)
 
 
-def retry_tween_factory(handler, registry):
-    """Mark deadlocks retryable so pyramid_retry runs the request again on a fresh transaction."""
-
+def _retry_tween(handler, before_commit: bool):
     def tween(request):
         try:
             return handler(request)
         except DBAPIError as exc:
-            if is_retryable(exc):
+            if is_retryable(exc, before_commit):
                 log.warning("retrying %s %s after %s", request.method, request.path, exc.orig)
                 mark_error_retryable(exc)
             raise
@@ -81,8 +87,14 @@ def retry_tween_factory(handler, registry):
     return tween
 
 
+def retry_tween_factory(handler, registry):
+    """Below the exception views: errors of the request's own work, before pyramid_tm commits."""
+    return _retry_tween(handler, before_commit=True)
+
+
 def commit_retry_tween_factory(handler, registry):
-    return retry_tween_factory(handler, registry)
+    """Above pyramid_tm: errors raised by the commit (a lost connection there is not retried)."""
+    return _retry_tween(handler, before_commit=False)
 
 
 def _db(request) -> Session:
