@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import socket
 import threading
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 import requests
 from waitress.server import create_server
@@ -19,6 +21,27 @@ from common.cache import MemoryCache, PrefixedCache, RedisCache
 from common.migrations import upgrade
 
 DEMO_KEY = "ZGVtby1vbmx5LWtleS1kby1ub3QtdXNlLWluLXByb2Q="
+
+
+# The demo's base ports: portal, cloudauth, cloudaccountant, (unused), cloudcontroller, simulator.
+DEMO_PORTS = range(7690, 7696)
+
+
+def free_demo_offset() -> int:
+    """A port offset for ``scm-demo`` that puts every demo port below the kernel's ephemeral
+    range (where outgoing connections take their local ports) and on a port nothing listens on
+    now."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for _ in range(50):
+        offset = random.randint(10000, low - 1 - DEMO_PORTS[-1])
+        try:
+            for port in DEMO_PORTS:
+                with socket.socket() as probe:
+                    probe.bind(("127.0.0.1", port + offset))
+        except OSError:
+            continue
+        return offset
+    raise RuntimeError("no free ports for the demo")
 
 
 def free_port() -> int:

@@ -7,10 +7,8 @@ The benchmark (bench/portal_bench.py) starts the same way."""
 
 from __future__ import annotations
 
-import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -20,26 +18,10 @@ from pathlib import Path
 
 import requests
 
+from tests.live import free_demo_offset
+
 REPO = Path(__file__).resolve().parents[2]
-# The demo's base ports: portal, cloudauth, cloudaccountant, (unused), cloudcontroller, simulator.
-DEMO_PORTS = range(7690, 7696)
 NAMES = ("openstack (sim)", "cloudauth", "cloudcontroller", "cloudaccountant", "cloudportal")
-
-
-def free_offset() -> int:
-    """An offset that puts every demo port below the kernel's ephemeral range (where outgoing
-    connections take their local ports) and on a port nothing listens on now."""
-    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    for _ in range(50):
-        offset = random.randint(10000, low - 1 - DEMO_PORTS[-1])
-        try:
-            for port in DEMO_PORTS:
-                with socket.socket() as probe:
-                    probe.bind(("127.0.0.1", port + offset))
-        except OSError:
-            continue
-        return offset
-    raise RuntimeError("no free ports for the demo")
 
 
 @dataclass
@@ -70,7 +52,7 @@ class DemoSystem:
 
     @classmethod
     def start(cls, var_dir: Path, timeout: float = 90.0, extra_args=()) -> DemoSystem:
-        offset = free_offset()
+        offset = free_demo_offset()
         scm_demo = Path(sys.executable).with_name("scm-demo")
         process = subprocess.Popen(
             [str(scm_demo), "--var-dir", str(var_dir), "--port-offset", str(offset), *extra_args],

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,26 +13,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.live import free_demo_offset
+
 REPO = Path(__file__).resolve().parents[2]
-
-
-DEMO_PORTS = range(7690, 7696)  # portal, cloudauth, cloudaccountant, cloudcontroller, -, sim
-
-
-def free_offset() -> int:
-    """An offset that puts every demo port below the kernel's ephemeral range (where outgoing
-    connections take their local ports) and on a port nothing listens on now."""
-    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    for _ in range(50):
-        offset = random.randint(10000, low - 1 - DEMO_PORTS[-1])
-        try:
-            for port in DEMO_PORTS:
-                with socket.socket() as probe:
-                    probe.bind(("127.0.0.1", port + offset))
-        except OSError:
-            continue
-        return offset
-    raise AssertionError("no free ports for the demo")
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +23,7 @@ def demo(tmp_path_factory):
     """``scm-demo`` running on free ports: ``(its output up to the login hint, its var dir)``;
     stopped (and its exit status checked) after the module's tests."""
     var = tmp_path_factory.mktemp("demo")
-    offset = free_offset()
+    offset = free_demo_offset()
     scm_demo = Path(sys.executable).with_name("scm-demo")
     process = subprocess.Popen(
         [str(scm_demo), "--var-dir", str(var), "--port-offset", str(offset)],
@@ -144,7 +125,7 @@ def test_a_bad_setting_stops_the_demo_with_one_line(tmp_path):
     scm_demo = Path(sys.executable).with_name("scm-demo")
     argv = ["--ini-dir", str(ini_dir), "--var-dir", str(tmp_path / "var")]
     done = subprocess.run(
-        [str(scm_demo), *argv, "--port-offset", str(free_offset())],
+        [str(scm_demo), *argv, "--port-offset", str(free_demo_offset())],
         cwd=REPO,
         capture_output=True,
         text=True,
