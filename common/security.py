@@ -111,6 +111,23 @@ class IdentityVerifier(Protocol):
         Raises ``common.errors.Unavailable`` when the answer cannot be had."""
 
 
+# An app's named permissions that Cloud Auth's roles do not grant: name -> rule on the identity.
+PERMISSIONS_KEY = "scm.permissions"
+
+
+def any_identity(identity: Identity) -> bool:
+    """The rule of a permission every live token holds (who may act on *which* resource is the
+    owner check of the view: ``common.ownership``)."""
+    return True
+
+
+def add_permissions(config, *names: str, rule=any_identity) -> None:
+    """Grant the named permissions to the identities ``rule`` accepts, for ``permits``."""
+    rules = config.registry.setdefault(PERMISSIONS_KEY, {})
+    for name in names:
+        rules[name] = rule
+
+
 class TokenSecurityPolicy:
     def __init__(self, verifier: IdentityVerifier):
         self.verifier = verifier
@@ -137,7 +154,8 @@ class TokenSecurityPolicy:
         identity = self.identity(request)
         if identity is None:
             return Denied("no valid token")
-        if permission == "authenticated" or identity.has(permission):
+        rule = request.registry.get(PERMISSIONS_KEY, {}).get(permission)
+        if permission == "authenticated" or identity.has(permission) or (rule and rule(identity)):
             return Allowed(f"granted {permission}")
         denied = Denied(f"permission {permission} is required")
         denied.permission = permission
