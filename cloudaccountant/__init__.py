@@ -3,7 +3,6 @@ daily summaries API."""
 
 from pyramid.config import Configurator
 
-from cloudaccountant.access import PERMISSIONS
 from cloudaccountant.settings import AccountantSettings, pyramid_settings
 from common.console import config_errors_exit
 from common.envelope import ServiceEnvelope
@@ -18,7 +17,6 @@ def main(global_config, **raw):
     with Configurator(settings=raw) as config:
         config.registry["scm.settings"] = settings
         config.registry["scm.envelope"] = ServiceEnvelope()
-        config.registry["scm.permissions"] = PERMISSIONS
         config.include("common")
         config.include("common.cloudauth_link")
         config.include("cloudaccountant.access")

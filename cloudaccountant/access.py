@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from common.cloudauth_client import CallerToken, CloudAuthClient
 from common.errors import BadRequest, Forbidden, NotFound
 from common.ownership import list_managed_userids, sees_everything
-from common.security import Identity
+from common.security import Identity, add_permissions
 
 USERID = re.compile(r"^[0-9a-f]{32}$")
 SERVICE = "cloudaccountant"
-# The accountant's named permissions, each with who holds it (views name them, never roles).
-PERMISSIONS = {"usage:view": lambda identity: True}
+# The accountant's named permission (views name it, never roles): every live token holds it;
+# what each caller sees of it is their Scope.
+VIEW = "usage:view"
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class UsageAccess:
 
 def includeme(config):
     config.include("pyramid_services")
+    add_permissions(config, VIEW)
     ttl = config.registry["scm.settings"].managed_users_cache_ttl
 
     def access_factory(context, request) -> UsageAccess:

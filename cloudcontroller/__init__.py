@@ -8,6 +8,9 @@ from common.console import config_errors_exit
 from common.envelope import ServiceEnvelope
 from common.versionprefix import make_wsgi_app
 
+# Each feature's includeme registers its services, permissions and views.
+FEATURES = ("instances", "images", "flavors", "users", "groups", "storage", "user_storage")
+
 
 @config_errors_exit("cloudcontroller")
 def main(global_config, **raw):
@@ -21,7 +24,6 @@ def main(global_config, **raw):
         config.include("cloudcontroller.openstack.setup")
         config.include("cloudcontroller.accounts.names")
         config.include("cloudcontroller.routes")
-        config.scan(
-            "cloudcontroller", ignore=["cloudcontroller.migrations", "cloudcontroller.scripts"]
-        )
+        for feature in FEATURES:
+            config.include(f"cloudcontroller.{feature}")
     return make_wsgi_app(config)

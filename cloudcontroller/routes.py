@@ -6,6 +6,7 @@ for a method answers 405 in the envelope."""
 def includeme(config):
     add = config.add_route
     add("root", "/")
+    config.scan("cloudcontroller.views")  # the root view
     config.include("common.openapi")  # GET /openapi.json, public
     add("server_instance.collection", "/server-instance")
     add("server_instance.item", "/server-instance/{instance_id}")

@@ -1,8 +1,7 @@
 """For the services that authenticate through Cloud Auth (controller, accountant): the Cloud
 Auth client as ``registry["scm.cloudauth"]`` (from ``settings.cloudauth``), and the token
 security policy whose answers are cached in the shared cache for ``settings.token_cache_ttl``.
-The app's own named permissions, if any, are ``registry["scm.permissions"]`` (set by its main,
-as ``scm.settings`` is)."""
+The app's own named permissions are granted with ``common.security.add_permissions``."""
 
 from common.cloudauth_client import CloudAuthClient
 from common.security import CachingVerifier, TokenSecurityPolicy
@@ -14,8 +13,5 @@ def includeme(config):
     config.registry["scm.cloudauth"] = client
     # No cache object here: the verifier uses request.cache, which tests may replace.
     config.set_security_policy(
-        TokenSecurityPolicy(
-            CachingVerifier(client, None, settings.token_cache_ttl),
-            config.registry.get("scm.permissions"),
-        )
+        TokenSecurityPolicy(CachingVerifier(client, None, settings.token_cache_ttl))
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -112,18 +111,30 @@ class IdentityVerifier(Protocol):
         Raises ``common.errors.Unavailable`` when the answer cannot be had."""
 
 
-class TokenSecurityPolicy:
-    """``permissions``: the app's own named permissions (``"usage:view"``), each with the rule
-    saying which identities hold it; any other name is a Cloud Auth permission the identity
-    must carry."""
+# An app's named permissions that Cloud Auth's roles do not grant: name -> rule on the identity.
+PERMISSIONS_KEY = "scm.permissions"
 
-    def __init__(
-        self,
-        verifier: IdentityVerifier,
-        permissions: Mapping[str, Callable[[Identity], bool]] | None = None,
-    ):
+
+def any_identity(identity: Identity) -> bool:
+    """The rule of a permission every live token holds (who may act on *which* resource is the
+    owner check of the view: ``common.ownership``)."""
+    return True
+
+
+def add_permissions(config, *names: str, rule=any_identity) -> None:
+    """Grant the named permissions to the identities ``rule`` accepts, for ``permits``."""
+    rules = config.registry.setdefault(PERMISSIONS_KEY, {})
+    for name in names:
+        rules[name] = rule
+
+
+class TokenSecurityPolicy:
+    """The app's own named permissions (``"usage:view"``, ``"instance:update"``) are granted by
+    ``add_permissions`` with a rule saying which identities hold them; any other name is a Cloud
+    Auth permission the identity must carry."""
+
+    def __init__(self, verifier: IdentityVerifier):
         self.verifier = verifier
-        self.permissions = dict(permissions or {})
         self._cache = RequestLocalCache(self._load_identity)
 
     def _load_identity(self, request) -> Identity | None:
@@ -147,7 +158,9 @@ class TokenSecurityPolicy:
         identity = self.identity(request)
         if identity is None:
             return Denied("no valid token")
-        rule = self.permissions.get(permission)
+        # The app's own named permissions follow their rule; any other name is a Cloud Auth
+        # permission the identity must carry.
+        rule = request.registry.get(PERMISSIONS_KEY, {}).get(permission)
         held = rule(identity) if rule is not None else identity.has(permission)
         if permission == "authenticated" or held:
             return Allowed(f"granted {permission}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pyramid.view import view_config
 
+from cloudaccountant.access import VIEW
 from cloudaccountant.reports import csvstream
 from cloudaccountant.reports.provenance import SOURCES, list_runs
 from cloudaccountant.reports.query import parse_format, parse_report_query
@@ -16,7 +17,6 @@ from common.params import Params, parse_date
 
 JSON = "scm_json"
 # Every signed-in caller holds usage:view; UsageAccess.scope decides whose rows they see.
-VIEW = "usage:view"
 _GET = {"request_method": "GET", "renderer": JSON, "permission": VIEW}
 FAMILIES = {
     "report.server_instance": "server_instance",

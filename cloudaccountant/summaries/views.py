@@ -6,7 +6,7 @@ import datetime as dt
 
 from pyramid.view import view_config, view_defaults
 
-from cloudaccountant.access import UsageAccess
+from cloudaccountant.access import VIEW, UsageAccess
 from cloudaccountant.summaries.services import MAX_PAGE, UsageQuery, UsageSummaries
 from common.errors import BadRequest
 from common.params import Params, parse_date
@@ -58,7 +58,7 @@ def parse_query(request) -> UsageQuery:
     )
 
 
-@view_defaults(request_method="GET", renderer=JSON, permission="usage:view")
+@view_defaults(request_method="GET", renderer=JSON, permission=VIEW)
 class UsageViews:
     def __init__(self, request):
         self.request = request

@@ -51,9 +51,9 @@ def includeme(config) -> None:
         config.registry["scm.users_directory"] = (directory_from_settings(ldap), ldap.uname_attr)
 
 
-def ldap_system_name(registry, cloudauth_user: dict, asked: str | None) -> str:
-    """The system name of this Cloud Auth user's directory account; ``asked`` must equal it."""
-    found = registry.get("scm.users_directory")
+def ldap_system_name(found, cloudauth_user: dict, asked: str | None) -> str:
+    """The system name of this Cloud Auth user's directory account; ``asked`` must equal it.
+    ``found``: (directory, uname_attr) as ``includeme`` registers it, or None."""
     if found is None:
         raise Conflict(
             "users.driver = ldap takes system names from the directory, and ldap.hosts is not "

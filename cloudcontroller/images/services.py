@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from cloudcontroller.accounts.lookup import system_user_for
 from cloudcontroller.openstack import errors
 from cloudcontroller.openstack.interfaces import Image
 from common.errors import NotFound
 from common.ownership import sees_everything
+from common.security import Identity
 
 # Properties an image needs to be offered as a login node (seed 1.15.4).
 LOGIN_NODE = {"image_type": "loginnode", "active": "true"}
-
-
-def requester(db, identity) -> tuple[bool, frozenset[str]]:
-    """(sees every image, the names a shared image may name: Cloud Auth id, system name)."""
-    names = {identity.userid}
-    account = system_user_for(db, identity.userid)
-    if account is not None:
-        names.add(account.system_name)
-    return sees_everything(identity), frozenset(names)
 
 
 def shared_with(image: Image) -> frozenset[str]:
@@ -34,22 +28,36 @@ def usable_by(image: Image, sees_all: bool, names: frozenset[str]) -> bool:
     return bool(shared_with(image) & names)
 
 
-def usable_images(openstack, sees_all: bool, names: frozenset[str]) -> list[Image]:
-    images = openstack.list_images(LOGIN_NODE)
-    return [i for i in images if i.status == "active" and usable_by(i, sees_all, names)]
+class ImageService:
+    """The login-node images a requester may use: ``sees_all`` (every image) and ``names`` (the
+    Cloud Auth id and system name a shared image may name) come from ``requester``."""
 
+    def __init__(self, db: Session, openstack):
+        self.db, self.openstack = db, openstack
 
-def usable_image(openstack, image_id: str, sees_all: bool, names: frozenset[str]) -> Image:
-    """The image when the requester may use it as a login node, else NotFound."""
-    try:
-        image = openstack.get_image(image_id)
-    except errors.NotFound:
-        raise NotFound(f"no server-image {image_id}") from None
-    props = image.properties
-    login_node = all(props.get(k, "").lower() == v for k, v in LOGIN_NODE.items())
-    if not login_node or image.status != "active" or not usable_by(image, sees_all, names):
-        raise NotFound(f"no server-image {image_id}")
-    return image
+    def requester(self, identity: Identity) -> tuple[bool, frozenset[str]]:
+        """(sees every image, the names a shared image may name: Cloud Auth id, system name)."""
+        names = {identity.userid}
+        account = system_user_for(self.db, identity.userid)
+        if account is not None:
+            names.add(account.system_name)
+        return sees_everything(identity), frozenset(names)
+
+    def usable_images(self, sees_all: bool, names: frozenset[str]) -> list[Image]:
+        images = self.openstack.list_images(LOGIN_NODE)
+        return [i for i in images if i.status == "active" and usable_by(i, sees_all, names)]
+
+    def usable_image(self, image_id: str, sees_all: bool, names: frozenset[str]) -> Image:
+        """The image when the requester may use it as a login node, else NotFound."""
+        try:
+            image = self.openstack.get_image(image_id)
+        except errors.NotFound:
+            raise NotFound(f"no server-image {image_id}") from None
+        props = image.properties
+        login_node = all(props.get(k, "").lower() == v for k, v in LOGIN_NODE.items())
+        if not login_node or image.status != "active" or not usable_by(image, sees_all, names):
+            raise NotFound(f"no server-image {image_id}")
+        return image
 
 
 def is_linux(image: Image) -> bool:

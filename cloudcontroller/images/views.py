@@ -2,34 +2,27 @@
 
 from __future__ import annotations
 
-from pyramid.view import view_config
+from pyramid.view import view_config, view_defaults
 
-from cloudcontroller.images import services
+from cloudcontroller.images.services import ImageService, image_json
 from common.params import path_openstack_id
 
-JSON = "scm_json"
 
+@view_defaults(renderer="scm_json", request_method="GET", permission="image:view")
+class ImageViews:
+    def __init__(self, request):
+        self.request = request
 
-@view_config(
-    route_name="server_image.collection",
-    request_method="GET",
-    renderer=JSON,
-    permission="authenticated",
-)
-def list_images(request):
-    sees_all, names = services.requester(request.db, request.identity)
-    images = sorted(
-        services.usable_images(request.openstack, sees_all, names), key=lambda i: i.name
-    )
-    return request.ok([services.image_json(i) for i in images])
+    @view_config(route_name="server_image.collection")
+    def list(self):
+        images = self.request.find_service(ImageService)
+        sees_all, names = images.requester(self.request.identity)
+        found = sorted(images.usable_images(sees_all, names), key=lambda i: i.name)
+        return self.request.ok([image_json(i) for i in found])
 
-
-@view_config(
-    route_name="server_image.item", request_method="GET", renderer=JSON, permission="authenticated"
-)
-def get_image(request):
-    sees_all, names = services.requester(request.db, request.identity)
-    image = services.usable_image(
-        request.openstack, path_openstack_id(request, "image_id", "server-image"), sees_all, names
-    )
-    return request.ok(services.image_json(image))
+    @view_config(route_name="server_image.item")
+    def get(self):
+        images = self.request.find_service(ImageService)
+        sees_all, names = images.requester(self.request.identity)
+        image_id = path_openstack_id(self.request, "image_id", "server-image")
+        return self.request.ok(image_json(images.usable_image(image_id, sees_all, names)))

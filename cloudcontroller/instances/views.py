@@ -1,19 +1,23 @@
 """``/server-instance``: GET lists or reads, POST creates, PUT changes power or the user list,
-DELETE deletes (shared/API.md). Bodies are JSON."""
+DELETE deletes (shared/API.md). Bodies are JSON. The views parse the body and check who may do
+what (``instances.access``), then call ``InstanceService`` with plain values."""
 
 from __future__ import annotations
 
-from pyramid.view import view_config
+from pyramid.view import view_config, view_defaults
 
+from cloudcontroller.images.services import ImageService
+from cloudcontroller.instances import access, listing
 from cloudcontroller.instances import models as m
-from cloudcontroller.instances import services
+from cloudcontroller.instances.grants import parse_users
+from cloudcontroller.instances.services import InstanceService
 from cloudcontroller.meta import path_id
 from common.envelope import ok_json_text
 from common.errors import BadRequest, Forbidden
 from common.jsonbody import Body
-from common.params import Params
+from common.ownership import can_see
+from common.params import Params, is_openstack_id
 
-JSON = "scm_json"
 STATUSES = {
     m.BUILD,
     m.BOOT,
@@ -36,86 +40,88 @@ def json_body(request) -> dict:
     return Body(request).data
 
 
-@view_config(
-    route_name="server_instance.collection",
-    request_method="GET",
-    renderer=JSON,
-    permission="authenticated",
-)
-def list_instances(request):
-    params = Params(request)
-    query = services.visible_query(request)
-    owner = params.optional("cloudauth-id", 32)
-    if owner:
-        query = query.where(m.ServerInstance.cloudauth_id == owner)
-    status = params.optional("status", 16)
-    if status:
-        if status.upper() not in STATUSES:
-            raise BadRequest(f"status must be one of {', '.join(sorted(STATUSES))}")
-        query = query.where(m.ServerInstance.status == status.upper())
-    return ok_json_text(request, services.list_json_text(request.db, query))
+@view_defaults(route_name="server_instance.collection", renderer="scm_json")
+class InstanceCollection:
+    def __init__(self, request):
+        self.request = request
+
+    @view_config(request_method="GET", permission="instance:view")
+    def list(self):
+        request = self.request
+        params = Params(request)
+        query = access.visible_query(request)
+        owner = params.optional("cloudauth-id", 32)
+        if owner:
+            query = query.where(m.ServerInstance.cloudauth_id == owner)
+        status = params.optional("status", 16)
+        if status:
+            if status.upper() not in STATUSES:
+                raise BadRequest(f"status must be one of {', '.join(sorted(STATUSES))}")
+            query = query.where(m.ServerInstance.status == status.upper())
+        return ok_json_text(request, listing.list_json_text(request.db, query))
+
+    @view_config(request_method="POST", permission="instance:create")
+    def create(self):
+        request = self.request
+        body = json_body(request)
+        image_id, flavor_ref = body.get("server-image"), body.get("server-flavor")
+        for name, value in (("server-image", image_id), ("server-flavor", flavor_ref)):
+            if not value:
+                raise BadRequest(f"{name} is required")
+            if not is_openstack_id(value) or len(value) > 64:
+                # checked before it goes into an OpenStack URL: ".." would climb the path
+                raise BadRequest(f"{name} must be an OpenStack id, not {str(value)[:40]!r}")
+        owner = body.get("cloudauth-id") or request.identity.userid
+        if not isinstance(owner, str) or len(owner) > 32:
+            raise BadRequest("cloudauth-id must be a Cloud Auth user id")
+        if not can_see(request, owner):
+            raise Forbidden("you may not create server-instances for that user")
+        grants = parse_users(body.get("users", []))
+        sees_all, names = request.find_service(ImageService).requester(request.identity)
+        inst = request.find_service(InstanceService).create(
+            owner, image_id, flavor_ref, grants, sees_all, names
+        )
+        request.response.status = 201
+        return request.ok(listing.instance_json(inst))
 
 
-@view_config(
-    route_name="server_instance.collection",
-    request_method="POST",
-    renderer=JSON,
-    permission="authenticated",
-)
-def create_instance(request):
-    inst = services.create(request, json_body(request))
-    request.response.status = 201
-    return request.ok(services.instance_json(inst))
+@view_defaults(route_name="server_instance.item", renderer="scm_json")
+class InstanceItem:
+    def __init__(self, request):
+        self.request = request
+        self.service = request.find_service(InstanceService)
 
+    def _instance(self) -> tuple[m.ServerInstance, access.Access]:
+        instance_id = path_id(self.request, "instance_id", "server-instance")
+        return access.get_instance(self.request, instance_id)
 
-@view_config(
-    route_name="server_instance.item",
-    request_method="GET",
-    renderer=JSON,
-    permission="authenticated",
-)
-def get_instance(request):
-    inst, _ = services.get_instance(request, path_id(request, "instance_id", "server-instance"))
-    return request.ok(services.instance_json(inst))
+    @view_config(request_method="GET", permission="instance:view")
+    def show(self):
+        inst, _ = self._instance()
+        return self.request.ok(listing.instance_json(inst))
 
+    @view_config(request_method="PUT", permission="instance:update")
+    def change(self):
+        inst, allowed = self._instance()
+        body = json_body(self.request)
+        unknown = set(body) - {"power", "users"}
+        if unknown or not body:
+            raise BadRequest("a change names power (on, off, reboot) and/or users")
+        if "users" in body:
+            grants = parse_users(body["users"])
+            if not allowed.manage:
+                raise Forbidden("only the owner, their account owner or a superuser sets the users")
+            self.service.set_users(inst, grants)
+        if "power" in body:
+            if not allowed.power:
+                raise Forbidden("you may not power this server-instance on or off")
+            self.service.change_power(inst, body["power"])
+        return self.request.ok(listing.instance_json(inst))
 
-@view_config(
-    route_name="server_instance.item",
-    request_method="PUT",
-    renderer=JSON,
-    permission="authenticated",
-)
-def change_instance(request):
-    inst, allowed = services.get_instance(
-        request, path_id(request, "instance_id", "server-instance")
-    )
-    body = json_body(request)
-    unknown = set(body) - {"power", "users"}
-    if unknown or not body:
-        raise BadRequest("a change names power (on, off, reboot) and/or users")
-    if "users" in body:
-        grants = services.parse_users(body["users"])
-        if not allowed.manage:
-            raise Forbidden("only the owner, their account owner or a superuser sets the users")
-        services.set_users(request, inst, grants)
-    if "power" in body:
-        if not allowed.power:
-            raise Forbidden("you may not power this server-instance on or off")
-        services.change_power(request, inst, body["power"])
-    return request.ok(services.instance_json(inst))
-
-
-@view_config(
-    route_name="server_instance.item",
-    request_method="DELETE",
-    renderer=JSON,
-    permission="authenticated",
-)
-def delete_instance(request):
-    inst, allowed = services.get_instance(
-        request, path_id(request, "instance_id", "server-instance")
-    )
-    if not allowed.delete:
-        raise Forbidden("you may not delete this server-instance")
-    services.delete(request, inst)
-    return request.ok(services.instance_json(inst))
+    @view_config(request_method="DELETE", permission="instance:delete")
+    def delete(self):
+        inst, allowed = self._instance()
+        if not allowed.delete:
+            raise Forbidden("you may not delete this server-instance")
+        self.service.delete(inst)
+        return self.request.ok(listing.instance_json(inst))

@@ -17,3 +17,4 @@ def includeme(config):
     config.add_request_method(
         lambda request: request.registry["scm.openstack"], "openstack", reify=True
     )
+    config.scan("cloudcontroller.openstack.views")  # OpenStack's errors in any request

@@ -56,7 +56,7 @@ def main(argv=None) -> int:
             usage = services.usage_by_name(pool, args.workers or us.scan_workers, names)
         scanned = time.monotonic()
         with Session(engine) as db, db.begin():
-            count = services.record(db, pool, usage, utcnow())
+            count = services.UserStorageService(db, us, utcnow).record(pool, usage)
     except OperationalError as exc:
         print(f"record_user_storage: database error: {exc.orig}", file=sys.stderr)
         return 1

@@ -4,6 +4,7 @@ accountant."""
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from cloudcontroller.accounts.models import SystemUser
 from cloudcontroller.accounts.settings import UserSettings
@@ -11,6 +12,7 @@ from cloudcontroller.accounts.undo import undo_all
 from cloudcontroller.storage.drivers import HomeStorage
 from cloudcontroller.storage.models import StorageAllocation, StorageVolume
 from cloudcontroller.storage.settings import StorageSettings
+from common.clock import Clock
 from common.envelope import utc_text
 from common.errors import Conflict
 
@@ -36,55 +38,61 @@ def require_enabled(settings: StorageSettings) -> None:
         raise Conflict("storage volumes are not managed on this controller (storage.driver none)")
 
 
-def create_volume(
-    db, settings: StorageSettings, users: UserSettings, su: SystemUser, size_gb: int | None, now
-) -> StorageVolume:
-    """The user's $HOME, every step done or, on failure, every step undone."""
-    require_enabled(settings)
-    if db.scalar(select(StorageVolume).where(StorageVolume.user_id == su.id)) is not None:
-        raise Conflict(f"{su.system_name} already has a storage volume")
-    driver = HomeStorage(settings)
-    volume = StorageVolume(
-        cloudauth_id=su.cloudauth_id,
-        user_id=su.id,
-        driver=settings.driver,
-        path=driver.home_path(su.system_name),
-        size_bytes=driver.size_bytes(size_gb),
-        status="active",
-        created_at=now,
-    )
-    db.add(volume)
-    db.flush()  # the unique user_id stops a second, concurrent create here
-    db.add(
-        StorageAllocation(
-            volume_id=volume.id,
+class StorageService:
+    """$HOME storage volumes: create (every step or none) and delete, with the allocation spans
+    the accountant bills. The caller has checked that it may act for the volume's user."""
+
+    def __init__(self, db: Session, settings: StorageSettings, users: UserSettings, clock: Clock):
+        self.db, self.settings, self.users, self.clock = db, settings, users, clock
+
+    def create_volume(self, su: SystemUser, size_gb: int | None) -> StorageVolume:
+        """The user's $HOME, every step done or, on failure, every step undone."""
+        db, settings, now = self.db, self.settings, self.clock()
+        require_enabled(settings)
+        if db.scalar(select(StorageVolume).where(StorageVolume.user_id == su.id)) is not None:
+            raise Conflict(f"{su.system_name} already has a storage volume")
+        driver = HomeStorage(settings)
+        volume = StorageVolume(
             cloudauth_id=su.cloudauth_id,
-            size_bytes=volume.size_bytes,
-            started_at=now,
+            user_id=su.id,
+            driver=settings.driver,
+            path=driver.home_path(su.system_name),
+            size_bytes=driver.size_bytes(size_gb),
+            status="active",
+            created_at=now,
         )
-    )
-    undo: list = []
-    try:
-        driver.create(su.system_name, su.uid, su.gid, size_gb, undo)
+        db.add(volume)
+        db.flush()  # the unique user_id stops a second, concurrent create here
+        db.add(
+            StorageAllocation(
+                volume_id=volume.id,
+                cloudauth_id=su.cloudauth_id,
+                size_bytes=volume.size_bytes,
+                started_at=now,
+            )
+        )
+        undo: list = []
+        try:
+            driver.create(su.system_name, su.uid, su.gid, size_gb, undo)
+            db.flush()
+        except BaseException:
+            undo_all(undo)
+            raise
+        return volume
+
+    def delete_volume(self, volume: StorageVolume) -> None:
+        db, settings, now = self.db, self.settings, self.clock()
+        su = db.get(SystemUser, volume.user_id)
+        name = su.system_name if su else volume.path.rstrip("/").rsplit("/", 1)[-1]
+        HomeStorage(settings).delete(name, volume.path)
+        for span in db.scalars(
+            select(StorageAllocation).where(
+                StorageAllocation.volume_id == volume.id, StorageAllocation.ended_at.is_(None)
+            )
+        ):
+            span.ended_at = now
+        db.delete(volume)
         db.flush()
-    except BaseException:
-        undo_all(undo)
-        raise
-    return volume
-
-
-def delete_volume(db, settings: StorageSettings, volume: StorageVolume, now) -> None:
-    su = db.get(SystemUser, volume.user_id)
-    name = su.system_name if su else volume.path.rstrip("/").rsplit("/", 1)[-1]
-    HomeStorage(settings).delete(name, volume.path)
-    for span in db.scalars(
-        select(StorageAllocation).where(
-            StorageAllocation.volume_id == volume.id, StorageAllocation.ended_at.is_(None)
-        )
-    ):
-        span.ended_at = now
-    db.delete(volume)
-    db.flush()
 
 
 def volume_for_user(db, user_id: str) -> StorageVolume | None:

@@ -12,8 +12,10 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from cloudcontroller.accounts import ids, names
 from cloudcontroller.accounts.models import SshKey, SystemUser
@@ -28,64 +30,192 @@ from cloudcontroller.accounts.unix import UnixAccounts
 from cloudcontroller.groups.models import GroupMember, SystemGroup
 from cloudcontroller.instances import models as im
 from cloudcontroller.openstack import errors as os_errors
-from cloudcontroller.storage.services import create_volume, volume_for_user
+from cloudcontroller.storage.services import StorageService, volume_for_user
 from cloudcontroller.user_storage.models import UserStorageQuota
-from common.errors import APIError, BadRequest, Conflict, Forbidden, NotFound, Unavailable
-from common.ownership import can_see
+from common.clock import Clock
+from common.errors import APIError, BadRequest, Conflict, NotFound, Unavailable
+
+if TYPE_CHECKING:  # cloudcontroller.settings imports users' settings: this package's init
+    from cloudcontroller.settings import ControllerSettings
 
 log = logging.getLogger("scm.cloudcontroller.users")
 
 
-def create_user(request, cloudauth_id: str, system_name: str | None) -> SystemUser:
-    """The system account of a Cloud Auth user. Its name is the directory's (ldap driver) or
-    one that does not exist on the host yet (local/nis): never another account's."""
-    db, settings = request.db, request.registry["scm.settings"]
-    us = settings.users
-    if not can_see(request, cloudauth_id):
-        raise Forbidden("you may create system accounts only for yourself or your managed users")
-    if system_name:
-        valid_name(system_name)
-    if db.scalar(select(SystemUser).where(SystemUser.cloudauth_id == cloudauth_id)):
-        raise Conflict("this Cloud Auth user already has a system account on this controller")
-    cloudauth = request.registry["scm.cloudauth"]
-    # NotFound for an unknown user
-    account = cloudauth.service_call("GET", f"/user/view/{cloudauth_id}")["data"]
-    if us.driver == "ldap":
-        system_name = valid_name(names.ldap_system_name(request.registry, account, system_name))
-    elif not system_name:
-        raise BadRequest("system-name is required")
-    if db.scalar(select(SystemUser).where(SystemUser.system_name == system_name)):
-        raise Conflict(f"system name {system_name} is taken")
+class UserService:
+    """System accounts: create (every step or none), SSH keys, delete. The caller has checked
+    that the Cloud Auth user is one it may act for (``common.ownership``)."""
 
-    unix = UnixAccounts(us) if us.manages_unix else None
-    uid = _unix_id(db, us, unix, cloudauth_id, system_name) if unix is not None else None
-    storage_on = settings.storage.enabled
-    home = home_of(settings, system_name)
-    su = SystemUser(
-        cloudauth_id=cloudauth_id,
-        system_name=system_name,
-        uid=uid,
-        gid=uid,
-        primary_group=system_name if unix is not None else None,
-    )
-    db.add(su)
-    db.flush()
+    def __init__(
+        self,
+        db: Session,
+        settings: ControllerSettings,
+        openstack,
+        cloudauth,
+        clock: Clock,
+        directory=None,
+    ):
+        self.db, self.settings, self.openstack = db, settings, openstack
+        self.cloudauth, self.clock = cloudauth, clock
+        self.directory = directory  # (directory, uname_attr) for users.driver = ldap, or None
 
-    undo: list = []
-    try:
-        if unix is not None:
-            unix.add_user(system_name, uid, home, names.gecos_for(cloudauth_id))
-            undo.append(lambda: (unix.delete_user(system_name), unix.publish()))
-            unix.publish()
-        su.keystone_user_id = _keystone_user(request, system_name, undo)
-        _register(cloudauth, settings.cloud_controller_id, su, undo)
-        if us.autocreate_storage and storage_on:
-            create_volume(db, settings.storage, us, su, None, request.now)
+    def create_user(self, cloudauth_id: str, system_name: str | None) -> SystemUser:
+        """The system account of a Cloud Auth user. Its name is the directory's (ldap driver) or
+        one that does not exist on the host yet (local/nis): never another account's."""
+        db, settings = self.db, self.settings
+        us = settings.users
+        if system_name:
+            valid_name(system_name)
+        if db.scalar(select(SystemUser).where(SystemUser.cloudauth_id == cloudauth_id)):
+            raise Conflict("this Cloud Auth user already has a system account on this controller")
+        cloudauth = self.cloudauth
+        # NotFound for an unknown user
+        account = cloudauth.service_call("GET", f"/user/view/{cloudauth_id}")["data"]
+        if us.driver == "ldap":
+            system_name = valid_name(names.ldap_system_name(self.directory, account, system_name))
+        elif not system_name:
+            raise BadRequest("system-name is required")
+        if db.scalar(select(SystemUser).where(SystemUser.system_name == system_name)):
+            raise Conflict(f"system name {system_name} is taken")
+
+        unix = UnixAccounts(us) if us.manages_unix else None
+        uid = _unix_id(db, us, unix, cloudauth_id, system_name) if unix is not None else None
+        storage_on = settings.storage.enabled
+        home = home_of(settings, system_name)
+        su = SystemUser(
+            cloudauth_id=cloudauth_id,
+            system_name=system_name,
+            uid=uid,
+            gid=uid,
+            primary_group=system_name if unix is not None else None,
+        )
+        db.add(su)
         db.flush()
-    except BaseException:
-        undo_all(undo)
-        raise
-    return su
+
+        undo: list = []
+        try:
+            if unix is not None:
+                unix.add_user(system_name, uid, home, names.gecos_for(cloudauth_id))
+                undo.append(lambda: (unix.delete_user(system_name), unix.publish()))
+                unix.publish()
+            su.keystone_user_id = self._keystone_user(system_name, undo)
+            _register(cloudauth, settings.cloud_controller_id, su, undo)
+            if us.autocreate_storage and storage_on:
+                StorageService(db, settings.storage, us, self.clock).create_volume(su, None)
+            db.flush()
+        except BaseException:
+            undo_all(undo)
+            raise
+        return su
+
+    def _keystone_user(self, name: str, undo: list) -> str:
+        settings = self.settings
+        try:
+            user = self.openstack.ensure_user(
+                name,
+                secrets.token_urlsafe(24),  # nobody logs in to Keystone with it
+                settings.openstack.project_name,
+                settings.users.keystone_role,
+            )
+        except os_errors.OpenStackError as exc:
+            raise Unavailable(f"Keystone refused the user: {exc.detail}") from exc
+        undo.append(lambda: self.openstack.delete_user(name))
+        return user.id
+
+    def set_ssh_keys(self, su: SystemUser, lines: list[str]) -> None:
+        settings = self.settings
+        if not settings.users.ssh_key_mgmt:
+            raise Conflict("SSH key management is off on this controller (scm.ssh_key_mgmt)")
+        keys = parse_keys(lines)
+        db = self.db
+        if settings.storage.enabled:
+            volume = volume_for_user(db, su.id)
+            if volume is None or volume.status != "active":
+                raise Conflict("the user has no storage volume yet: create one before pushing keys")
+            home = volume.path
+        else:
+            home = home_of(settings, su.system_name)
+        uid, gid = names.account_uid(settings.users.driver, su)
+        write_authorized_keys(home, uid, gid, [k.line for k in keys])
+        for old in db.scalars(select(SshKey).where(SshKey.user_id == su.id)):
+            db.delete(old)
+        for k in keys:
+            db.add(
+                SshKey(
+                    user_id=su.id,
+                    key_type=k.key_type,
+                    key_data=k.key_data,
+                    comment=k.comment,
+                    fingerprint=k.fingerprint,
+                )
+            )
+        db.flush()
+
+    def delete_user(self, su: SystemUser) -> None:
+        """Remove the system account: the local/NIS entry (``local``, ``nis``), the Keystone
+        user and the account registered in Cloud Auth, then the controller's rows.
+
+        Refused (409) while the user has server-instances not yet DELETED or a storage volume.
+        Each step records its undo, so a failure half-way re-creates what was removed (same uid,
+        same Cloud Auth registration); each step is also idempotent, so after a crash (the
+        database rolled back, the passwd entry already gone) the same DELETE resumes and
+        finishes. The uid is never given back (its ``unix_ids`` claim stays): files on shared
+        storage may still carry it."""
+        db, settings = self.db, self.settings
+        busy = instance_ids(db, su)
+        if busy:
+            raise Conflict(
+                f"{su.system_name} still has server-instances ({', '.join(busy)}): delete them, or "
+                "take the user off them, first"
+            )
+        if volume_for_user(db, su.id) is not None:
+            raise Conflict(f"{su.system_name} still has a storage volume: delete it first")
+        us = settings.users
+        unix = UnixAccounts(us) if us.manages_unix else None
+        undo: list = []
+        try:
+            _remove_keys(db, settings, su, undo)
+            _unregister(self.cloudauth, settings.cloud_controller_id, su, undo)
+            if unix is not None:
+                entry = unix.users().get(su.system_name)
+                if entry is not None:
+                    uid, home = entry[0], entry[2]
+                    groups = [g.name for g in unix.groups().values() if su.system_name in g.members]
+                    # before the change: a userdel that worked and a groupdel that failed still undo
+                    undo.append(
+                        lambda: _restore_unix(
+                            unix, su.system_name, uid, home, groups, su.cloudauth_id
+                        )
+                    )
+                unix.delete_user(su.system_name)  # also a private group left by a crashed attempt
+                unix.publish()
+            self._delete_keystone_user(su, undo)
+            for row in db.scalars(select(GroupMember).where(GroupMember.user_id == su.id)):
+                db.delete(row)
+            for key in db.scalars(select(SshKey).where(SshKey.user_id == su.id)):
+                db.delete(key)
+            quota = db.get(UserStorageQuota, su.id)
+            if quota is not None:
+                db.delete(quota)
+            db.delete(su)
+            db.flush()
+        except BaseException:
+            undo_all(undo)
+            raise
+
+    def _delete_keystone_user(self, su: SystemUser, undo: list) -> None:
+        settings = self.settings
+        try:
+            self.openstack.delete_user(su.system_name)
+        except os_errors.OpenStackError as exc:
+            raise Unavailable(f"Keystone refused to delete the user: {exc.detail}") from exc
+        undo.append(
+            lambda: self.openstack.ensure_user(
+                su.system_name,
+                secrets.token_urlsafe(24),
+                settings.openstack.project_name,
+                settings.users.keystone_role,
+            )
+        )
 
 
 def home_of(settings, system_name: str) -> str:
@@ -110,21 +240,6 @@ def _unix_id(db, us, unix: UnixAccounts, cloudauth_id: str, name: str) -> int:
     if name in unix.groups() or names.host_has_name(us.root, name):
         raise taken
     return ids.allocate(db, "user", name, us.uid_min, us.uid_max, unix.taken_ids())
-
-
-def _keystone_user(request, name: str, undo: list) -> str:
-    settings = request.registry["scm.settings"]
-    try:
-        user = request.openstack.ensure_user(
-            name,
-            secrets.token_urlsafe(24),  # nobody logs in to Keystone with it
-            settings.openstack.project_name,
-            settings.users.keystone_role,
-        )
-    except os_errors.OpenStackError as exc:
-        raise Unavailable(f"Keystone refused the user: {exc.detail}") from exc
-    undo.append(lambda: request.openstack.delete_user(name))
-    return user.id
 
 
 def _register(cloudauth, cc_id: int, su: SystemUser, undo: list) -> None:
@@ -155,36 +270,6 @@ def _register(cloudauth, cc_id: int, su: SystemUser, undo: list) -> None:
         body = cloudauth.service_call("POST", "/system_account/create", params)
     account_id = body["data"]["id"]
     undo.append(lambda: cloudauth.service_call("POST", f"/system_account/delete/{account_id}"))
-
-
-def set_ssh_keys(request, su: SystemUser, lines: list[str]) -> None:
-    settings = request.registry["scm.settings"]
-    if not settings.users.ssh_key_mgmt:
-        raise Conflict("SSH key management is off on this controller (scm.ssh_key_mgmt)")
-    keys = parse_keys(lines)
-    db = request.db
-    if settings.storage.enabled:
-        volume = volume_for_user(db, su.id)
-        if volume is None or volume.status != "active":
-            raise Conflict("the user has no storage volume yet: create one before pushing keys")
-        home = volume.path
-    else:
-        home = home_of(settings, su.system_name)
-    uid, gid = names.account_uid(settings.users.driver, su)
-    write_authorized_keys(home, uid, gid, [k.line for k in keys])
-    for old in db.scalars(select(SshKey).where(SshKey.user_id == su.id)):
-        db.delete(old)
-    for k in keys:
-        db.add(
-            SshKey(
-                user_id=su.id,
-                key_type=k.key_type,
-                key_data=k.key_data,
-                comment=k.comment,
-                fingerprint=k.fingerprint,
-            )
-        )
-    db.flush()
 
 
 def user_json(db, su: SystemUser) -> dict:
@@ -228,56 +313,6 @@ def instance_ids(db, su: SystemUser) -> list[str]:
 
 
 # -- delete --------------------------------------------------------------------------------------
-def delete_user(request, su: SystemUser) -> None:
-    """Remove the system account: the local/NIS entry (``local``, ``nis``), the Keystone user and
-    the account registered in Cloud Auth, then the controller's rows.
-
-    Refused (409) while the user has server-instances not yet DELETED or a storage volume. Each
-    step records its undo, so a failure half-way re-creates what was removed (same uid, same
-    Cloud Auth registration); each step is also idempotent, so after a crash (the database rolled
-    back, the passwd entry already gone) the same DELETE resumes and finishes. The uid is never
-    given back (its ``unix_ids`` claim stays): files on shared storage may still carry it."""
-    db, settings = request.db, request.registry["scm.settings"]
-    busy = instance_ids(db, su)
-    if busy:
-        raise Conflict(
-            f"{su.system_name} still has server-instances ({', '.join(busy)}): delete them, or "
-            "take the user off them, first"
-        )
-    if volume_for_user(db, su.id) is not None:
-        raise Conflict(f"{su.system_name} still has a storage volume: delete it first")
-    us = settings.users
-    unix = UnixAccounts(us) if us.manages_unix else None
-    undo: list = []
-    try:
-        _remove_keys(db, settings, su, undo)
-        _unregister(request.registry["scm.cloudauth"], settings.cloud_controller_id, su, undo)
-        if unix is not None:
-            entry = unix.users().get(su.system_name)
-            if entry is not None:
-                uid, home = entry[0], entry[2]
-                groups = [g.name for g in unix.groups().values() if su.system_name in g.members]
-                # before the change: a userdel that worked and a groupdel that failed still undo
-                undo.append(
-                    lambda: _restore_unix(unix, su.system_name, uid, home, groups, su.cloudauth_id)
-                )
-            unix.delete_user(su.system_name)  # also a private group left by a crashed attempt
-            unix.publish()
-        _delete_keystone_user(request, su, undo)
-        for row in db.scalars(select(GroupMember).where(GroupMember.user_id == su.id)):
-            db.delete(row)
-        for key in db.scalars(select(SshKey).where(SshKey.user_id == su.id)):
-            db.delete(key)
-        quota = db.get(UserStorageQuota, su.id)
-        if quota is not None:
-            db.delete(quota)
-        db.delete(su)
-        db.flush()
-    except BaseException:
-        undo_all(undo)
-        raise
-
-
 def _remove_keys(db, settings, su: SystemUser, undo: list) -> None:
     """Remove the authorized_keys SCM wrote for this account (before userdel, while the uid is
     still known); a failure later on writes them back. A home that is gone, or no longer this
@@ -300,22 +335,6 @@ def _restore_unix(
     if groups:
         unix.set_secondary_groups(name, groups)
     unix.publish()
-
-
-def _delete_keystone_user(request, su: SystemUser, undo: list) -> None:
-    settings = request.registry["scm.settings"]
-    try:
-        request.openstack.delete_user(su.system_name)
-    except os_errors.OpenStackError as exc:
-        raise Unavailable(f"Keystone refused to delete the user: {exc.detail}") from exc
-    undo.append(
-        lambda: request.openstack.ensure_user(
-            su.system_name,
-            secrets.token_urlsafe(24),
-            settings.openstack.project_name,
-            settings.users.keystone_role,
-        )
-    )
 
 
 def _unregister(cloudauth, cc_id: int, su: SystemUser, undo: list) -> None:

@@ -12,7 +12,7 @@ from pyramid.config import Configurator
 from common.cloudauth_client import CloudAuthClient, CloudAuthClientSettings
 from common.envelope import ServiceEnvelope
 from common.errors import Unavailable
-from common.security import CachingVerifier, TokenSecurityPolicy
+from common.security import CachingVerifier, TokenSecurityPolicy, add_permissions
 from tests import live
 
 
@@ -42,7 +42,9 @@ def downstream_app(cloudauth_url, cache, ttl=30, permissions=None, permission="v
         config.include("common.errors")
         client = CloudAuthClient(CloudAuthClientSettings(url=cloudauth_url, timeout=2))
         verifier = CachingVerifier(client, cache, ttl)
-        config.set_security_policy(TokenSecurityPolicy(verifier, permissions))
+        config.set_security_policy(TokenSecurityPolicy(verifier))
+        for name, rule in (permissions or {}).items():
+            add_permissions(config, name, rule=rule)
         config.add_route("thing", "/thing")
         config.add_view(_thing, route_name="thing", renderer="scm_json", permission=permission)
     return webtest.TestApp(config.make_wsgi_app())

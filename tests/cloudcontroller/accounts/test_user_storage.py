@@ -13,6 +13,7 @@ from cloudcontroller.scripts.record_user_storage import main as record_main
 from cloudcontroller.user_storage import services
 from cloudcontroller.user_storage.models import UserStorageUsage
 from cloudcontroller.user_storage.scan import scan_pool
+from cloudcontroller.user_storage.settings import UserStorageSettings
 from common.migrations import upgrade
 from tests.cloudcontroller.accounts.helpers import unique_name
 
@@ -62,8 +63,9 @@ def test_record_maps_names_to_cloudauth_users_and_reruns_replace(cc_session_fact
     db = cc_session_factory()
     db.add(SystemUser(cloudauth_id="a" * 32, system_name="alice", uid=30001, gid=30001))
     db.flush()
-    services.record(db, "/pool", {"alice": 10, "30009": 5}, clock.now)
-    services.record(db, "/pool", {"alice": 12, "30009": 5}, clock.now)
+    recorder = services.UserStorageService(db, UserStorageSettings(), lambda: clock.now)
+    recorder.record("/pool", {"alice": 10, "30009": 5})
+    recorder.record("/pool", {"alice": 12, "30009": 5})
     rows = db.scalars(select(UserStorageUsage).order_by(UserStorageUsage.system_name)).all()
     assert [(r.system_name, r.cloudauth_id, r.bytes_used) for r in rows] == [
         ("30009", None, 5),

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from cloudcontroller.instances import listing as services
 from cloudcontroller.instances import models as m
-from cloudcontroller.instances import services
 
 
 def test_listing_matches_each_item_with_users_and_permissions(stack, cloudauth, clock):
