@@ -16,6 +16,7 @@ from cloudportal.nodes.model import Candidate, ControllerView, Node, flavor_text
 
 ROUTES = ("power", "delete", "acl", "status")
 MARK = "NODE-ID"
+EMPTY = escape("")
 
 
 class NodeUrls:
@@ -26,19 +27,61 @@ class NodeUrls:
         self.templates = {
             name: request.route_path(f"nodes.{name}", cc=cc_id, instance=MARK) for name in ROUTES
         }
+        self.parts: dict[str, tuple[str, str]] | None = None
 
     def __call__(self, name: str, node_id: str) -> str:
         return self.templates[name].replace(MARK, quote(node_id, safe=""))
 
-    def escaped(self, node_id: str) -> dict[str, Markup]:
-        quoted = quote(node_id, safe="")
-        return {name: escape(t.replace(MARK, quoted)) for name, t in self.templates.items()}
+    def escaped(self, node_id: str) -> dict[str, str]:
+        """The node's URLs, HTML-escaped: each escaped part of the route's path around one
+        escape of the quoted id (a concatenation of escaped parts is escaped)."""
+        if self.parts is None:
+            self.parts = {
+                name: tuple(str(escape(part)) for part in t.split(MARK, 1))
+                for name, t in self.templates.items()
+            }
+        quoted = _url_id(node_id)
+        return {name: head + quoted + tail for name, (head, tail) in self.parts.items()}
+
+
+def _url_id(node_id: str) -> str:
+    """The id as a URL path segment, HTML-escaped. The controllers' ids are hex UUIDs: ASCII
+    letters and digits need neither quoting nor escaping (the common case, without the calls)."""
+    if node_id.isascii() and node_id.isalnum():
+        return node_id
+    return str(escape(quote(node_id, safe="")))
+
+
+BADGES = {
+    "failed": escape("badge-danger"),
+    "ACTIVE": escape("badge-success"),
+    "other": escape("badge-secondary"),
+}
 
 
 def _badge(node: Node) -> Markup:
     if node.failed:
-        return escape("badge-danger")
-    return escape("badge-success" if node.status == "ACTIVE" else "badge-secondary")
+        return BADGES["failed"]
+    return BADGES["ACTIVE" if node.status == "ACTIVE" else "other"]
+
+
+def _name(item: dict) -> str:
+    return item.get("name", "")
+
+
+def _label(node: Node) -> str:
+    return node.label
+
+
+def _denied(node: Node) -> str:
+    return node.denied
+
+
+def _once(texts: dict, kind: str, key, source, text) -> Markup:
+    value = texts.get((kind, key))
+    if value is None:
+        value = texts[(kind, key)] = escape(text(source))
+    return value
 
 
 class CandidateRow:
@@ -60,6 +103,8 @@ class Card:
     __slots__ = (
         "badge",
         "candidates",
+        "created",
+        "denied",
         "flavor",
         "hostname",
         "id",
@@ -67,23 +112,44 @@ class Card:
         "label",
         "node",
         "overdue",
+        "private_ip",
+        "public_ip",
         "reason",
         "title",
         "urls",
     )
 
-    def __init__(self, node: Node, urls: NodeUrls, candidates: list[CandidateRow] | None):
+    def __init__(
+        self,
+        node: Node,
+        urls: NodeUrls,
+        candidates: list[CandidateRow] | None,
+        texts: dict[tuple[str, str], Markup],
+    ):
         self.node = node
         self.id = escape(node.id)
-        self.hostname = escape(node.hostname)
-        self.title = escape(node.hostname or node.id)
+        self.hostname = escape(node.hostname) if node.hostname else EMPTY
+        self.title = self.hostname or self.id
         self.urls = urls.escaped(node.id)
-        self.flavor = escape(flavor_text(node.flavor))
-        self.image = escape(node.image.get("name", ""))
+        # Texts shared by many nodes (a VM type, an image, a status), escaped once per page.
+        self.flavor = _once(
+            texts,
+            "flavor",
+            node.flavor.get("id") or node.flavor.get("name"),
+            node.flavor,
+            flavor_text,
+        )
+        self.image = _once(
+            texts, "image", node.image.get("id") or node.image.get("name"), node.image, _name
+        )
+        self.label = _once(texts, "label", node.status, node, _label)
         self.badge = _badge(node)
-        self.label = escape(node.label)
-        self.reason = escape(node.reason)
-        self.overdue = escape(node.overdue)
+        self.reason = escape(node.reason) if node.reason else EMPTY
+        self.denied = _once(texts, "denied", node.denied, node, _denied)
+        self.created = escape(node.created)
+        self.public_ip = escape(node.public_ip or "—")
+        self.private_ip = escape(node.private_ip or "—")
+        self.overdue = escape(node.overdue) if node.overdue else EMPTY
         self.candidates = candidates
 
 
@@ -91,6 +157,7 @@ def cards(view: ControllerView, urls: NodeUrls) -> list[Card]:
     """The cards of a controller's live nodes. A node's ACL candidates depend only on its owner:
     computed once per owner, not once per node."""
     by_owner: dict[str, list[CandidateRow]] = {}
+    texts: dict[tuple[str, str], Markup] = {}
     out = []
     for node in view.nodes():
         rows = None
@@ -98,5 +165,5 @@ def cards(view: ControllerView, urls: NodeUrls) -> list[Card]:
             rows = by_owner.get(node.owner_id)
             if rows is None:
                 rows = by_owner[node.owner_id] = [CandidateRow(c) for c in view.candidates(node)]
-        out.append(Card(node, urls, rows))
+        out.append(Card(node, urls, rows, texts))
     return out

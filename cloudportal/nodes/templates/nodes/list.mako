@@ -68,7 +68,7 @@
       % else:
       <p class="alert alert-warning py-2 mb-2 portal-overdue d-none"></p>
       % endif
-      <p class="small text-muted mb-2">Server Instance Id: ${c.id | n} · Created ${node.created}
+      <p class="small text-muted mb-2">Server Instance Id: ${c.id | n} · Created ${c.created | n}
         % if not node.mine and node.owner_label:
         · Owner: ${node.owner_label}
         % elif not node.mine:
@@ -78,8 +78,8 @@
       <table class="table table-sm portal-node-facts">
         <thead><tr><th scope="col">Public IP</th><th scope="col">Private IP</th><th scope="col">VM Type</th><th scope="col">Image</th></tr></thead>
         <tbody><tr>
-          <td class="portal-public-ip">${node.public_ip or '—'}</td>
-          <td class="portal-private-ip">${node.private_ip or '—'}</td>
+          <td class="portal-public-ip">${c.public_ip | n}</td>
+          <td class="portal-private-ip">${c.private_ip | n}</td>
           <td>${c.flavor | n}</td>
           <td>${c.image | n}</td>
         </tr></tbody>
@@ -90,7 +90,7 @@
         <button type="button" class="btn btn-outline-secondary btn-sm" disabled aria-describedby="why-${c.id | n}">${label | n}<span class="sr-only"> ${c.hostname | n} (not allowed)</span></button>
         % elif shown:
         <form method="post" action="${c.urls['power'] | n}" class="d-inline">
-          ${csrf_input}
+          ${csrf_input | n}
           <input type="hidden" name="action" value="${action | n}">
           <button type="submit" class="btn btn-outline-secondary btn-sm"
             % if action == 'off':
@@ -107,7 +107,7 @@
         % endif
       </div>
       % if node.denied:
-      <p class="small text-muted mt-1 mb-0" id="why-${c.id | n}">${node.denied}</p>
+      <p class="small text-muted mt-1 mb-0" id="why-${c.id | n}">${c.denied | n}</p>
       % endif
       % if node.can_manage:
       <details class="portal-acl mt-3">
@@ -117,7 +117,7 @@
         <p>None of your users has a system account on ${cc.name} yet.</p>
         % else:
         <form method="post" action="${c.urls['acl'] | n}">
-          ${csrf_input}
+          ${csrf_input | n}
           <table class="table table-sm">
             <caption class="sr-only">User permissions on ${c.hostname | n}</caption>
             <thead><tr><th scope="col">ID / Email</th><th scope="col">Username</th><th scope="col">Log in</th><th scope="col">Activate Instance</th><th scope="col">Delete Instance</th></tr></thead>
