@@ -64,7 +64,10 @@ def log_out(tour: Tour) -> None:
 
 def go(tour: Tour, menu_item: str, name: str) -> None:
     """Follow a link of the sidebar (the Account Menu / Portal Help)."""
-    tour.activate(tour.page.get_by_role("navigation").get_by_role("link", name=menu_item))
+    # Wait for the new document itself: "load" of the old one (already reached) let the check
+    # run on the page being replaced, and axe died with it when the reply came fast.
+    with tour.page.expect_navigation():
+        tour.activate(tour.page.get_by_role("navigation").get_by_role("link", name=menu_item))
     tour.page.wait_for_load_state("load")
     tour.check(name)
 
@@ -196,7 +199,8 @@ def watch_status_live(tour: Tour, node_id: str, until: str, timeout: float = 60.
 
 def power(tour: Tour, node_id: str, action: str) -> None:
     """``action``: "Power off" (the page asks for a confirmation) or "Power on"."""
-    tour.activate(node(tour, node_id).get_by_role("button", name=re.compile("^" + action)))
+    with tour.page.expect_navigation():  # the new document, not the old one's "load" (see go)
+        tour.activate(node(tour, node_id).get_by_role("button", name=re.compile("^" + action)))
     tour.page.wait_for_load_state("load")
     tour.check(action.lower().replace(" ", "-"))
 

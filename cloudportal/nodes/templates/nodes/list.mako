@@ -17,8 +17,7 @@
   % if not outcome.ok:
   <div class="alert alert-warning" role="alert">${outcome.error} The rest of the page works; try this location again later.</div>
   % else:
-  <% view = outcome.view; nodes = view.nodes(); url = urls[cc.id] %>
-  % if outcome.missing:
+    % if outcome.missing:
   <div class="alert alert-info" role="status">
     <p class="mb-1">Before you can create a login node on ${cc.name}:</p>
     <ol class="mb-0">
@@ -35,18 +34,20 @@
   % else:
   <p><a class="btn btn-primary btn-sm" href="${request.route_path('nodes.create', cc=cc.id)}">+ Create a Login Node</a></p>
   % endif
-  % if not nodes:
+  % if not outcome.cards:
   <p>No login nodes here yet.</p>
   % endif
-  % for node in nodes:
-  <article class="card portal-node" id="node-${node.id}"
+  ## Cards (cloudportal/nodes/cards.py): ``c.*`` are escaped once in Python, written with | n.
+  % for c in outcome.cards:
+  <% node = c.node %>
+  <article class="card portal-node" id="node-${c.id | n}"
     % if node.busy:
-           data-poll="${url('status', node.id)}"
+           data-poll="${c.urls['status'] | n}"
     % endif
   >
     <div class="card-body">
-      <h3 class="h5">${node.hostname or node.id}
-        <span class="badge ${'badge-danger' if node.failed else ('badge-success' if node.status == 'ACTIVE' else 'badge-secondary')} portal-status" role="status">${node.label}</span>
+      <h3 class="h5">${c.title | n}
+        <span class="badge ${c.badge | n} portal-status" role="status">${c.label | n}</span>
       </h3>
       % if node.failed:
       <% happened, next_step = node.explained %>
@@ -54,16 +55,20 @@
         <p class="mb-1"><strong>${happened}</strong></p>
         <p class="mb-1">What to try: ${next_step}</p>
         % if node.reason:
-        <p class="small mb-0">Details from ${cc.name}: <span class="portal-reason">${node.reason}</span></p>
+        <p class="small mb-0">Details from ${cc.name}: <span class="portal-reason">${c.reason | n}</span></p>
         % endif
       </div>
       % elif node.reason:
-      <p class="text-muted portal-reason">${node.reason}</p>
+      <p class="text-muted portal-reason">${c.reason | n}</p>
       % else:
       <p class="portal-reason d-none"></p>
       % endif
-      <p class="alert alert-warning py-2 mb-2 portal-overdue${'' if node.overdue else ' d-none'}">${node.overdue}</p>
-      <p class="small text-muted mb-2">Server Instance Id: ${node.id} · Created ${node.created}
+      % if node.overdue:
+      <p class="alert alert-warning py-2 mb-2 portal-overdue">${c.overdue | n}</p>
+      % else:
+      <p class="alert alert-warning py-2 mb-2 portal-overdue d-none"></p>
+      % endif
+      <p class="small text-muted mb-2">Server Instance Id: ${c.id | n} · Created ${c.created | n}
         % if not node.mine and node.owner_label:
         · Owner: ${node.owner_label}
         % elif not node.mine:
@@ -73,62 +78,61 @@
       <table class="table table-sm portal-node-facts">
         <thead><tr><th scope="col">Public IP</th><th scope="col">Private IP</th><th scope="col">VM Type</th><th scope="col">Image</th></tr></thead>
         <tbody><tr>
-          <td class="portal-public-ip">${node.public_ip or '—'}</td>
-          <td class="portal-private-ip">${node.private_ip or '—'}</td>
-          <td>${flavor_text(node.flavor)}</td>
-          <td>${node.image.get('name', '')}</td>
+          <td class="portal-public-ip">${c.public_ip | n}</td>
+          <td class="portal-private-ip">${c.private_ip | n}</td>
+          <td>${c.flavor | n}</td>
+          <td>${c.image | n}</td>
         </tr></tbody>
       </table>
       <div class="portal-actions">
         % for action, label, shown in (('on', 'Power on', node.can_power_on), ('off', 'Power off', node.can_power_off), ('reboot', 'Reboot', node.can_reboot)):
         % if not node.can_power and action in ('off', 'on') and (node.status == 'STOPPED') == (action == 'on'):
-        <button type="button" class="btn btn-outline-secondary btn-sm" disabled aria-describedby="why-${node.id}">${label}<span class="sr-only"> ${node.hostname} (not allowed)</span></button>
+        <button type="button" class="btn btn-outline-secondary btn-sm" disabled aria-describedby="why-${c.id | n}">${label | n}<span class="sr-only"> ${c.hostname | n} (not allowed)</span></button>
         % elif shown:
-        <form method="post" action="${url('power', node.id)}" class="d-inline">
-          ${csrf_input}
-          <input type="hidden" name="action" value="${action}">
+        <form method="post" action="${c.urls['power'] | n}" class="d-inline">
+          ${csrf_input | n}
+          <input type="hidden" name="action" value="${action | n}">
           <button type="submit" class="btn btn-outline-secondary btn-sm"
             % if action == 'off':
-                  data-confirm="Power off ${node.hostname}? Its disk is kept; it can be powered on again."
+                  data-confirm="Power off ${c.hostname | n}? Its disk is kept; it can be powered on again."
             % endif
-          >${label}<span class="sr-only"> ${node.hostname}</span></button>
+          >${label | n}<span class="sr-only"> ${c.hostname | n}</span></button>
         </form>
         % endif
         % endfor
         % if node.can_delete:
-        <a class="btn btn-outline-danger btn-sm" href="${url('delete', node.id)}">Delete<span class="sr-only"> ${node.hostname}</span></a>
+        <a class="btn btn-outline-danger btn-sm" href="${c.urls['delete'] | n}">Delete<span class="sr-only"> ${c.hostname | n}</span></a>
         % else:
-        <button type="button" class="btn btn-outline-danger btn-sm" disabled aria-describedby="why-${node.id}">Delete<span class="sr-only"> ${node.hostname} (not allowed)</span></button>
+        <button type="button" class="btn btn-outline-danger btn-sm" disabled aria-describedby="why-${c.id | n}">Delete<span class="sr-only"> ${c.hostname | n} (not allowed)</span></button>
         % endif
       </div>
       % if node.denied:
-      <p class="small text-muted mt-1 mb-0" id="why-${node.id}">${node.denied}</p>
+      <p class="small text-muted mt-1 mb-0" id="why-${c.id | n}">${c.denied | n}</p>
       % endif
       % if node.can_manage:
-      <% candidates = view.candidates(node) %>
       <details class="portal-acl mt-3">
         <summary>Manage ACLs / User Permissions</summary>
         <p class="small text-muted">Manage permissions for your users on this server instance.</p>
-        % if not candidates:
+        % if not c.candidates:
         <p>None of your users has a system account on ${cc.name} yet.</p>
         % else:
-        <form method="post" action="${url('acl', node.id)}">
-          ${csrf_input}
+        <form method="post" action="${c.urls['acl'] | n}">
+          ${csrf_input | n}
           <table class="table table-sm">
-            <caption class="sr-only">User permissions on ${node.hostname}</caption>
+            <caption class="sr-only">User permissions on ${c.hostname | n}</caption>
             <thead><tr><th scope="col">ID / Email</th><th scope="col">Username</th><th scope="col">Log in</th><th scope="col">Activate Instance</th><th scope="col">Delete Instance</th></tr></thead>
             <tbody>
-            % for c in candidates:
-            <% g = node.grants.get(c.user_id) %>
+            % for row in c.candidates:
+            <% g = node.grants.get(row.user_id) %>
             <tr>
-              <td>${c.email}</td>
-              <td>${c.system_name}</td>
-              <td><input type="checkbox" name="login" value="${c.user_id}" id="acl-${node.id}-${c.user_id}-login" ${'checked' if g else ''}>
-                  <label class="sr-only" for="acl-${node.id}-${c.user_id}-login">${c.system_name} may log in</label></td>
-              <td><input type="checkbox" name="power" value="${c.user_id}" id="acl-${node.id}-${c.user_id}-power" ${'checked' if g and g.power else ''}>
-                  <label class="sr-only" for="acl-${node.id}-${c.user_id}-power">${c.system_name} may power on and off</label></td>
-              <td><input type="checkbox" name="delete" value="${c.user_id}" id="acl-${node.id}-${c.user_id}-delete" ${'checked' if g and g.delete else ''}>
-                  <label class="sr-only" for="acl-${node.id}-${c.user_id}-delete">${c.system_name} may delete</label></td>
+              <td>${row.email | n}</td>
+              <td>${row.system_name | n}</td>
+              <td><input type="checkbox" name="login" value="${row.uid | n}" id="acl-${c.id | n}-${row.uid | n}-login" ${'checked' if g else '' | n}>
+                  <label class="sr-only" for="acl-${c.id | n}-${row.uid | n}-login">${row.system_name | n} may log in</label></td>
+              <td><input type="checkbox" name="power" value="${row.uid | n}" id="acl-${c.id | n}-${row.uid | n}-power" ${'checked' if g and g.power else '' | n}>
+                  <label class="sr-only" for="acl-${c.id | n}-${row.uid | n}-power">${row.system_name | n} may power on and off</label></td>
+              <td><input type="checkbox" name="delete" value="${row.uid | n}" id="acl-${c.id | n}-${row.uid | n}-delete" ${'checked' if g and g.delete else '' | n}>
+                  <label class="sr-only" for="acl-${c.id | n}-${row.uid | n}-delete">${row.system_name | n} may delete</label></td>
             </tr>
             % endfor
             </tbody>

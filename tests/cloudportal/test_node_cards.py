@@ -1,0 +1,94 @@
+"""The login-nodes page's cards (cloudportal/nodes/cards.py): the template writes their texts
+with ``| n``, so every one must already be escaped, whatever the controller or a user sent."""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import quote
+
+import pytest
+from markupsafe import escape
+from pyramid.config import Configurator
+from pyramid.request import Request
+
+from cloudportal.nodes.cards import NodeUrls, _url_id, cards
+from cloudportal.nodes.model import ControllerView
+
+ME, OTHER = "a" * 32, "b" * 32
+EVIL = '<script>alert("x")</script>'
+
+
+@pytest.fixture
+def request_():
+    config = Configurator()
+    config.include("cloudportal.routes")
+    request = Request.blank("/")
+    request.registry = config.registry
+    config.commit()
+    return request
+
+
+def raw(node_id, owner=ME, **kw):
+    return {
+        "id": node_id,
+        "hostname": EVIL,
+        "status": "ERROR",
+        "status-reason": EVIL,
+        "public-ip": EVIL,
+        "private-ip": "",
+        "creation-date": EVIL,
+        "server-flavor": "f1",
+        "server-image": "i1",
+        "cloudauth-id": owner,
+        **kw,
+    }
+
+
+def view(instances):
+    data = {
+        "instances": instances,
+        "flavors": [{"id": "f1", "name": EVIL, "vcpu": 1, "memory": 1}],
+        "images": [{"id": "i1", "name": EVIL}],
+        "users": [
+            {"user-id": "u1", "cloudauth-id": ME, "system-name": "me"},
+            {"user-id": EVIL, "cloudauth-id": OTHER, "system-name": EVIL},
+        ],
+    }
+    return ControllerView(data, ME, {ME: "me@x", OTHER: EVIL}, {OTHER}, False)
+
+
+TEXTS = ("id", "hostname", "title", "flavor", "image", "label", "reason", "created")
+TEXTS += ("public_ip", "private_ip", "denied", "overdue", "badge")
+
+
+def test_every_text_of_a_card_is_escaped(request_):
+    odd_id = 'x"/<y>'
+    (card,) = cards(view([raw(odd_id)]), NodeUrls(request_, 1))
+    for name in TEXTS:
+        value = str(getattr(card, name))
+        assert "<" not in value and '"' not in value, name
+    assert str(card.hostname) == str(escape(EVIL))
+    assert str(card.flavor).startswith(str(escape(EVIL)))
+    # An id is quoted into the URL's path, then escaped for the attribute.
+    assert card.urls["power"] == str(escape(f"/nodes/1/{quote(odd_id, safe='')}/power"))
+    assert set(card.urls) == {"power", "delete", "acl", "status"}
+    (row,) = card.candidates
+    assert (str(row.email), str(row.system_name), str(row.uid)) == (str(escape(EVIL)),) * 3
+    assert row.user_id == EVIL  # the raw id, for the grants lookup only
+
+
+def test_a_hex_id_is_used_as_is_and_any_other_quoted_and_escaped():
+    hex_id = uuid.uuid4().hex
+    assert _url_id(hex_id) == hex_id
+    for odd in ("a b", "é", 'q"<', "../x", "a&b"):
+        assert _url_id(odd) == str(escape(quote(odd, safe=""))), odd
+
+
+def test_the_acl_rows_are_built_once_per_owner(request_):
+    ids = [uuid.uuid4().hex for _ in range(3)]
+    built = cards(view([raw(ids[0]), raw(ids[1]), raw(ids[2], owner=OTHER)]), NodeUrls(request_, 2))
+    assert built[0].candidates is built[1].candidates
+    # Every account the caller manages, less the node's owner: each owner has its own rows.
+    assert [r.user_id for r in built[0].candidates] == [EVIL]
+    assert [r.user_id for r in built[2].candidates] == ["u1"]
+    assert [c.urls["delete"] for c in built] == [f"/nodes/2/{i}/delete" for i in ids]
