@@ -92,3 +92,21 @@ def test_the_acl_rows_are_built_once_per_owner(request_):
     assert [r.user_id for r in built[0].candidates] == [EVIL]
     assert [r.user_id for r in built[2].candidates] == ["u1"]
     assert [c.urls["delete"] for c in built] == [f"/nodes/2/{i}/delete" for i in ids]
+
+
+def test_no_template_writes_unescaped_output_but_the_operators_sidebar():
+    """Issue 11: never `| n` on what a user typed. Pre-escaped Markup needs none (the default
+    filter passes it through); the one exception is site.sidebar_lower, operator HTML."""
+    import re
+    from pathlib import Path
+
+    import cloudportal
+
+    root = Path(cloudportal.__file__).parent
+    unescaped = [
+        f"{path.relative_to(root)}:{number}"
+        for path in root.rglob("*.mako")
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"\|\s*n\s*\}", line) and "site.sidebar_lower" not in line
+    ]
+    assert unescaped == []

@@ -37,17 +37,18 @@
   % if not outcome.cards:
   <p>No login nodes here yet.</p>
   % endif
-  ## Cards (cloudportal/nodes/cards.py): ``c.*`` are escaped once in Python, written with | n.
+  ## Cards (cloudportal/nodes/cards.py): ``c.*`` are Markup escaped once in Python; the default
+  ## filter passes Markup through unchanged and escapes anything else, so nothing here uses | n.
   % for c in outcome.cards:
   <% node = c.node %>
-  <article class="card portal-node" id="node-${c.id | n}"
+  <article class="card portal-node" id="node-${c.id}"
     % if node.busy:
-           data-poll="${c.urls['status'] | n}"
+           data-poll="${c.urls['status']}"
     % endif
   >
     <div class="card-body">
-      <h3 class="h5">${c.title | n}
-        <span class="badge ${c.badge | n} portal-status" role="status">${c.label | n}</span>
+      <h3 class="h5">${c.title}
+        <span class="badge ${c.badge} portal-status" role="status">${c.label}</span>
       </h3>
       % if node.failed:
       <% happened, next_step = node.explained %>
@@ -55,20 +56,20 @@
         <p class="mb-1"><strong>${happened}</strong></p>
         <p class="mb-1">What to try: ${next_step}</p>
         % if node.reason:
-        <p class="small mb-0">Details from ${cc.name}: <span class="portal-reason">${c.reason | n}</span></p>
+        <p class="small mb-0">Details from ${cc.name}: <span class="portal-reason">${c.reason}</span></p>
         % endif
       </div>
       % elif node.reason:
-      <p class="text-muted portal-reason">${c.reason | n}</p>
+      <p class="text-muted portal-reason">${c.reason}</p>
       % else:
       <p class="portal-reason d-none"></p>
       % endif
       % if node.overdue:
-      <p class="alert alert-warning py-2 mb-2 portal-overdue">${c.overdue | n}</p>
+      <p class="alert alert-warning py-2 mb-2 portal-overdue">${c.overdue}</p>
       % else:
       <p class="alert alert-warning py-2 mb-2 portal-overdue d-none"></p>
       % endif
-      <p class="small text-muted mb-2">Server Instance Id: ${c.id | n} · Created ${c.created | n}
+      <p class="small text-muted mb-2">Server Instance Id: ${c.id} · Created ${c.created}
         % if not node.mine and node.owner_label:
         · Owner: ${node.owner_label}
         % elif not node.mine:
@@ -78,36 +79,36 @@
       <table class="table table-sm portal-node-facts">
         <thead><tr><th scope="col">Public IP</th><th scope="col">Private IP</th><th scope="col">VM Type</th><th scope="col">Image</th></tr></thead>
         <tbody><tr>
-          <td class="portal-public-ip">${c.public_ip | n}</td>
-          <td class="portal-private-ip">${c.private_ip | n}</td>
-          <td>${c.flavor | n}</td>
-          <td>${c.image | n}</td>
+          <td class="portal-public-ip">${c.public_ip}</td>
+          <td class="portal-private-ip">${c.private_ip}</td>
+          <td>${c.flavor}</td>
+          <td>${c.image}</td>
         </tr></tbody>
       </table>
       <div class="portal-actions">
         % for action, label, shown in (('on', 'Power on', node.can_power_on), ('off', 'Power off', node.can_power_off), ('reboot', 'Reboot', node.can_reboot)):
         % if not node.can_power and action in ('off', 'on') and (node.status == 'STOPPED') == (action == 'on'):
-        <button type="button" class="btn btn-outline-secondary btn-sm" disabled aria-describedby="why-${c.id | n}">${label | n}<span class="sr-only"> ${c.hostname | n} (not allowed)</span></button>
+        <button type="button" class="btn btn-outline-secondary btn-sm" disabled aria-describedby="why-${c.id}">${label}<span class="sr-only"> ${c.hostname} (not allowed)</span></button>
         % elif shown:
-        <form method="post" action="${c.urls['power'] | n}" class="d-inline">
-          ${csrf_input | n}
-          <input type="hidden" name="action" value="${action | n}">
+        <form method="post" action="${c.urls['power']}" class="d-inline">
+          ${csrf_input}
+          <input type="hidden" name="action" value="${action}">
           <button type="submit" class="btn btn-outline-secondary btn-sm"
             % if action == 'off':
-                  data-confirm="Power off ${c.hostname | n}? Its disk is kept; it can be powered on again."
+                  data-confirm="Power off ${c.hostname}? Its disk is kept; it can be powered on again."
             % endif
-          >${label | n}<span class="sr-only"> ${c.hostname | n}</span></button>
+          >${label}<span class="sr-only"> ${c.hostname}</span></button>
         </form>
         % endif
         % endfor
         % if node.can_delete:
-        <a class="btn btn-outline-danger btn-sm" href="${c.urls['delete'] | n}">Delete<span class="sr-only"> ${c.hostname | n}</span></a>
+        <a class="btn btn-outline-danger btn-sm" href="${c.urls['delete']}">Delete<span class="sr-only"> ${c.hostname}</span></a>
         % else:
-        <button type="button" class="btn btn-outline-danger btn-sm" disabled aria-describedby="why-${c.id | n}">Delete<span class="sr-only"> ${c.hostname | n} (not allowed)</span></button>
+        <button type="button" class="btn btn-outline-danger btn-sm" disabled aria-describedby="why-${c.id}">Delete<span class="sr-only"> ${c.hostname} (not allowed)</span></button>
         % endif
       </div>
       % if node.denied:
-      <p class="small text-muted mt-1 mb-0" id="why-${c.id | n}">${c.denied | n}</p>
+      <p class="small text-muted mt-1 mb-0" id="why-${c.id}">${c.denied}</p>
       % endif
       % if node.can_manage:
       <details class="portal-acl mt-3">
@@ -116,23 +117,23 @@
         % if not c.candidates:
         <p>None of your users has a system account on ${cc.name} yet.</p>
         % else:
-        <form method="post" action="${c.urls['acl'] | n}">
-          ${csrf_input | n}
+        <form method="post" action="${c.urls['acl']}">
+          ${csrf_input}
           <table class="table table-sm">
-            <caption class="sr-only">User permissions on ${c.hostname | n}</caption>
+            <caption class="sr-only">User permissions on ${c.hostname}</caption>
             <thead><tr><th scope="col">ID / Email</th><th scope="col">Username</th><th scope="col">Log in</th><th scope="col">Activate Instance</th><th scope="col">Delete Instance</th></tr></thead>
             <tbody>
             % for row in c.candidates:
             <% g = node.grants.get(row.user_id) %>
             <tr>
-              <td>${row.email | n}</td>
-              <td>${row.system_name | n}</td>
-              <td><input type="checkbox" name="login" value="${row.uid | n}" id="acl-${c.id | n}-${row.uid | n}-login" ${'checked' if g else '' | n}>
-                  <label class="sr-only" for="acl-${c.id | n}-${row.uid | n}-login">${row.system_name | n} may log in</label></td>
-              <td><input type="checkbox" name="power" value="${row.uid | n}" id="acl-${c.id | n}-${row.uid | n}-power" ${'checked' if g and g.power else '' | n}>
-                  <label class="sr-only" for="acl-${c.id | n}-${row.uid | n}-power">${row.system_name | n} may power on and off</label></td>
-              <td><input type="checkbox" name="delete" value="${row.uid | n}" id="acl-${c.id | n}-${row.uid | n}-delete" ${'checked' if g and g.delete else '' | n}>
-                  <label class="sr-only" for="acl-${c.id | n}-${row.uid | n}-delete">${row.system_name | n} may delete</label></td>
+              <td>${row.email}</td>
+              <td>${row.system_name}</td>
+              <td><input type="checkbox" name="login" value="${row.uid}" id="acl-${c.id}-${row.uid}-login" ${'checked' if g else ''}>
+                  <label class="sr-only" for="acl-${c.id}-${row.uid}-login">${row.system_name} may log in</label></td>
+              <td><input type="checkbox" name="power" value="${row.uid}" id="acl-${c.id}-${row.uid}-power" ${'checked' if g and g.power else ''}>
+                  <label class="sr-only" for="acl-${c.id}-${row.uid}-power">${row.system_name} may power on and off</label></td>
+              <td><input type="checkbox" name="delete" value="${row.uid}" id="acl-${c.id}-${row.uid}-delete" ${'checked' if g and g.delete else ''}>
+                  <label class="sr-only" for="acl-${c.id}-${row.uid}-delete">${row.system_name} may delete</label></td>
             </tr>
             % endfor
             </tbody>
