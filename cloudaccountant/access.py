@@ -102,3 +102,20 @@ def includeme(config):
         return UsageAccess(client, request.cache, CallerToken.of(request), ttl)
 
     config.register_service_factory(access_factory, UsageAccess)
+
+
+def controller_and_scope(request, params) -> tuple[int | None, Scope]:
+    """The ``cloud_controller_id`` a usage query names (checked against the configured ones) and
+    the caller's :class:`Scope` from ``cloud_auth_userid`` / ``owner_userid``: the filters every
+    listing and report shares."""
+    cc_id = None
+    if params.optional("cloud_controller_id", 12) is not None:
+        cc_id = params.int("cloud_controller_id", minimum=1)
+        if cc_id not in request.registry["scm.settings"].controller_ids:
+            raise BadRequest(f"unknown cloud_controller_id {cc_id}")
+    scope = request.find_service(UsageAccess).scope(
+        request.identity,
+        cloud_auth_userid=params.optional("cloud_auth_userid", 64),
+        owner_userid=params.optional("owner_userid", 64),
+    )
+    return cc_id, scope

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cloudaccountant.access import UsageAccess
+from cloudaccountant.access import controller_and_scope
 from cloudaccountant.reports.groupings import ALL_GROUPINGS, FAMILY_PATHS, GROUPINGS
 from cloudaccountant.reports.periods import GRANULARITIES
 from cloudaccountant.reports.services import ReportQuery
@@ -38,7 +38,6 @@ def parse_report_query(request, family: str, *, detail: bool = False) -> ReportQ
     if unknown:
         raise BadRequest(f"unknown parameter {unknown[0]}")
     params = Params(request)
-    settings = request.registry["scm.settings"]
     start = parse_date(params.required("start_date", 10), "start_date")
     end = parse_date(params.required("end_date", 10), "end_date")
     if end < start:
@@ -53,16 +52,7 @@ def parse_report_query(request, family: str, *, detail: bool = False) -> ReportQ
             "choose week, month or year for a longer range"
         )
     group_by = _group_by(params, family)
-    cc_id = None
-    if params.optional("cloud_controller_id", 12) is not None:
-        cc_id = params.int("cloud_controller_id", minimum=1)
-        if cc_id not in settings.controller_ids:
-            raise BadRequest(f"unknown cloud_controller_id {cc_id}")
-    scope = request.find_service(UsageAccess).scope(
-        request.identity,
-        cloud_auth_userid=params.optional("cloud_auth_userid", 64),
-        owner_userid=params.optional("owner_userid", 64),
-    )
+    cc_id, scope = controller_and_scope(request, params)
     return ReportQuery(
         family=family,
         start_date=start,

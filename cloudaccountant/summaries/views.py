@@ -6,7 +6,7 @@ import datetime as dt
 
 from pyramid.view import view_config, view_defaults
 
-from cloudaccountant.access import VIEW, UsageAccess
+from cloudaccountant.access import VIEW, controller_and_scope
 from cloudaccountant.summaries.services import MAX_PAGE, UsageQuery, UsageSummaries
 from common.errors import BadRequest
 from common.params import Params, parse_date
@@ -38,16 +38,7 @@ def parse_query(request) -> UsageQuery:
     start, end = _date(params, "start_date"), _date(params, "end_date")
     if end < start:
         raise BadRequest("end_date is before start_date")
-    cc_id = None
-    if params.optional("cloud_controller_id", 12) is not None:
-        cc_id = params.int("cloud_controller_id", minimum=1)
-        if cc_id not in request.registry["scm.settings"].controller_ids:
-            raise BadRequest(f"unknown cloud_controller_id {cc_id}")
-    scope = request.find_service(UsageAccess).scope(
-        request.identity,
-        cloud_auth_userid=params.optional("cloud_auth_userid", 64),
-        owner_userid=params.optional("owner_userid", 64),
-    )
+    cc_id, scope = controller_and_scope(request, params)
     return UsageQuery(
         start_date=start,
         end_date=end,
