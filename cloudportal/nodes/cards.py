@@ -2,9 +2,9 @@
 
 A page with 100 nodes wrote ~40 escaped expressions per card, most of them the same few values
 (the node's id and hostname, five URLs), and Mako's escape filter was about half of the page's
-rendering time. A :class:`Card` escapes each value once, into ``Markup``, which the template's default filter
-(``markupsafe.escape``) passes through unchanged; a value that is not ``Markup`` is still escaped
-there, so a mistake here costs a double escape, never an injection."""
+rendering time. A :class:`Card` escapes each value once, into ``Markup``, which the template's
+default filter (``markupsafe.escape``) passes through unchanged; a value that is not ``Markup`` is
+still escaped there, so a mistake here costs a double escape, never an injection."""
 
 from __future__ import annotations
 
