@@ -159,6 +159,8 @@ def test_reports_show_the_api_figures_of_a_node_and_a_slurm_import(system, open_
     steps.create_system_account(tour, system_user)
     node_id = steps.create_node(tour)
     wait_for_status(tour, node_id, "Running")
+    # Server-hours are counted in whole seconds: let the node run for a few before powering off.
+    tour.page.wait_for_timeout(3000)
     steps.power(tour, node_id, "Power off")
     wait_for_status(tour, node_id, "Off (disk kept)")
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Error as PlaywrightError
 
 BLOCKING = ("serious", "critical")
 _ID = re.compile(r"/(?:[0-9a-f]{32}|[0-9a-f-]{36}|\d+)(?=/|$)")
@@ -94,9 +95,14 @@ class Tour:
         self.page.wait_for_load_state("load")
         kind = page_kind(self.page.url)
         self._n += 1
-        self.page.screenshot(
-            path=str(self.shots / f"{self.test}-{self._n:02d}-{name}.png"), full_page=True
-        )
+        path = str(self.shots / f"{self.test}-{self._n:02d}-{name}.png")
+        try:
+            self.page.screenshot(path=path, full_page=True)
+        except PlaywrightError:
+            # A page with a booting node reloads itself when the status changes (portal.js);
+            # a capture that meets the reload is taken again once the new page has loaded.
+            self.page.wait_for_load_state("load")
+            self.page.screenshot(path=path, full_page=True)
         result = _AXE.run(self.page)
         blocking = self.report.add(kind, result.response["violations"])
         assert not blocking, f"axe-core on {kind} ({name}):\n" + "\n".join(blocking)
