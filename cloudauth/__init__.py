@@ -9,6 +9,10 @@ from common.envelope import CloudAuthEnvelope
 from common.security import TokenSecurityPolicy
 from common.versionprefix import make_wsgi_app
 
+# Each feature's includeme registers its services (found with ``request.find_service``); the
+# token floor and the audit log first, as the others' services are built on them.
+FEATURES = ("tokenstore", "audit", "users", "roles", "controllers", "ldap", "tokens")
+
 
 @config_errors_exit("cloudauth")
 def main(global_config, **raw):
@@ -20,10 +24,9 @@ def main(global_config, **raw):
         config.include("common")
         config.set_security_policy(TokenSecurityPolicy(LocalVerifier()))
         config.include("cloudauth.authz")
-        config.include("cloudauth.tokenstore")
-        config.include("cloudauth.tokens")
-        config.include("cloudauth.users.apikeys")
-        config.include("cloudauth.ldap.setup")
+        for feature in FEATURES:
+            config.include(f"cloudauth.{feature}")
+        config.include("cloudauth.bootstrap")
         config.include("cloudauth.routes")
         config.scan("cloudauth", ignore=["cloudauth.migrations", "cloudauth.scripts"])
     return make_wsgi_app(config)

@@ -54,21 +54,22 @@ def _register_controller(auth_app, controller_settings) -> None:
     """The controller's Cloud Auth account (its demo key from the controller's .ini) and
     cloud controller 1 in Cloud Auth's registry, as an operator would with
     ``cloudauth-service-account``."""
-    from cloudauth.bootstrap import ensure_cloud_controller, ensure_service_account
+    from pyramid.scripting import prepare
+
+    from cloudauth.bootstrap import Installation
 
     link = controller_settings.cloudauth
-    session = auth_app.registry["scm.dbsession_factory"]()
-    with session.begin():
-        ensure_service_account(
-            session,
-            auth_app.registry["scm.secret_box"],
-            "cloudcontroller@localhost",
-            "cloudcontroller_admin",
-            link.api_key,
-            link.api_secret,
-        )
-        ensure_cloud_controller(session, controller_settings.cloud_controller_id, "demo")
-    session.close()
+    env = prepare(registry=auth_app.registry)
+    try:
+        request = env["request"]
+        with request.tm:
+            installation = request.find_service(Installation)
+            installation.ensure_service_account(
+                "cloudcontroller@localhost", "cloudcontroller_admin", link.api_key, link.api_secret
+            )
+            installation.ensure_cloud_controller(controller_settings.cloud_controller_id, "demo")
+    finally:
+        env["closer"]()
 
 
 def _start_worker(controller_app, stop: threading.Event) -> None:

@@ -10,7 +10,7 @@ import sys
 
 from pyramid.paster import bootstrap
 
-from cloudauth.bootstrap import SERVICE_ROLES, ensure_cloud_controller, ensure_service_account
+from cloudauth.bootstrap import SERVICE_ROLES, Installation
 from common.console import console_script
 from common.errors import APIError
 
@@ -39,9 +39,8 @@ def main(argv=None, stdin=None) -> int:
         request = env["request"]
         try:
             with request.tm:
-                user, key, new_secret = ensure_service_account(
-                    request.db,
-                    request.registry["scm.secret_box"],
+                installation = request.find_service(Installation)
+                user, key, new_secret = installation.ensure_service_account(
                     args.email,
                     args.role,
                     args.api_key,
@@ -49,8 +48,7 @@ def main(argv=None, stdin=None) -> int:
                 )
                 userid = user.id
                 if args.cloud_controller_id:
-                    ensure_cloud_controller(
-                        request.db,
+                    installation.ensure_cloud_controller(
                         args.cloud_controller_id,
                         args.cloud_controller_name or f"controller-{args.cloud_controller_id}",
                     )

@@ -10,9 +10,7 @@ import sys
 
 from pyramid.paster import bootstrap
 
-from cloudauth.audit.services import record
-from cloudauth.tokenstore.services import TokenRevocation
-from cloudauth.users.services import find_by_login, set_password
+from cloudauth.users.services import UserService
 from common.console import console_script
 from common.errors import APIError
 
@@ -41,15 +39,12 @@ def main(argv=None, stdin=None) -> int:
         request = env["request"]
         try:
             with request.tm:
-                user = find_by_login(request.db, args.login)
+                users = request.find_service(UserService)
+                user = users.find_by_login(args.login)
                 if user is None:
                     raise APIError(f"no user {args.login!r}")
-                userid = user.id
-                set_password(request.db, None, user, password)
                 # A reset: every session opened with the old password ends.
-                revoked = request.find_service(TokenRevocation).revoke_all(userid)
-                detail = f"console script, {revoked} tokens revoked"
-                record(request.db, "user.password_changed", subject=userid, detail=detail)
+                revoked = users.set_password(None, user, password, note="console script")
         except APIError as exc:
             print(f"cloudauth-set-password: {exc.message}", file=sys.stderr)
             return 1

@@ -1,11 +1,21 @@
 """Token requests (OAuth), logins, token checks."""
 
+from cloudauth.audit.services import AuditLog
+from cloudauth.ratelimit import LoginLimiter, LoginLimits
+from cloudauth.tokens.login import LoginService
 from cloudauth.tokens.services import TokenService
+from cloudauth.users.services import UserService
 
 
 def includeme(config):
     config.include("pyramid_services")
     settings = config.registry["scm.settings"]
+    limits = LoginLimits(
+        free_per_account_address=settings.login_max_failures_per_account,
+        free_per_address=settings.login_max_failures_per_address,
+        failing_addresses=settings.login_max_failing_addresses,
+        window=settings.login_failure_window,
+    )
 
     def token_factory(context, request) -> TokenService:
         return TokenService(
@@ -16,4 +26,15 @@ def includeme(config):
             settings.token_cache_ttl,
         )
 
+    def login_factory(context, request) -> LoginService:
+        return LoginService(
+            request.find_service(UserService),
+            request.find_service(TokenService),
+            LoginLimiter(request.cache, limits, request.now),
+            request.find_service(AuditLog),
+            request.registry.get("scm.directory"),
+            settings.login_allowed_hosts,
+        )
+
     config.register_service_factory(token_factory, TokenService)
+    config.register_service_factory(login_factory, LoginService)

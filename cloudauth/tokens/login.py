@@ -7,19 +7,24 @@ first ``/auth/login`` creates their Cloud Auth account with ``default_user_role`
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
+from cloudauth.audit.services import AuditLog
 from cloudauth.passwords import hash_password, needs_rehash, verify_password
-from cloudauth.ratelimit import normalised_login
+from cloudauth.ratelimit import LoginLimiter, normalised_login
+from cloudauth.tokens.services import TokenService
 from cloudauth.users.models import User
-from cloudauth.users.services import create_user, find_by_login
+from cloudauth.users.services import UserService
 from common.errors import BadRequest, Conflict, Forbidden, Unauthorized, Unavailable
-from common.ldap.interfaces import DirectoryUnavailable, InvalidCredentials, NotEligible
-from common.netaddr import in_networks
+from common.ldap.interfaces import (
+    Directory,
+    DirectoryUnavailable,
+    InvalidCredentials,
+    NotEligible,
+)
+from common.netaddr import Network, in_networks
 
 
 class LoginFailed(Unauthorized):
@@ -32,106 +37,163 @@ class LoginOutcome:
     created: bool = False
 
 
-def limit_key(db: Session, login: str) -> str:
-    """The one key an account's login limits are counted under, whatever name or email the
-    attempt used: the user id when the user exists (by name, email or directory uid), else the
-    normalised name, so an unknown account is limited exactly as a known one."""
-    user = find_by_login(db, login)
-    if user is None:
-        user = db.scalar(select(User).where(User.ldap_uid == login.strip()))
-    return f"user:{user.id}" if user is not None else f"name:{normalised_login(login)}"
+@dataclass(frozen=True)
+class SignedIn:
+    """A successful login: the user and their new token (shown to them this once)."""
+
+    user: User
+    token: str
+    expires_at: dt.datetime
 
 
-def login_client_address(request, given: str | None) -> str | None:
-    """The client a login is for: ``client_address`` as the portal sends it (the browser's
-    address), believed only from a host in ``login_allowed.hosts``; else the calling host."""
-    if given is None:
-        return request.client_addr
-    settings = request.registry["scm.settings"]
-    if not in_networks(request.client_addr or "", settings.login_allowed_hosts):
-        raise BadRequest("client_address is accepted only from hosts in login_allowed.hosts")
-    try:
-        return str(ipaddress.ip_address(given.strip()))
-    except ValueError:
-        raise BadRequest("parameter client_address must be an IPv4 or IPv6 address") from None
+@dataclass(frozen=True)
+class LoginRequest:
+    """Who is logging in from where: ``client`` is the browser's (or the caller's) address,
+    ``host`` the host that called Cloud Auth; ``source`` names the endpoint (``login``,
+    ``authenticate``, ``sso``) in the token and the audit log."""
+
+    client: str | None
+    host: str | None
+    source: str
+
+    def via(self) -> str:
+        """Audit detail: the host that passed the client's address, when it is not the client."""
+        return f" via {self.host}" if self.client != self.host else ""
 
 
-def password_login(request, login: str, password: str, allow_first_login: bool) -> LoginOutcome:
-    """The user for a right login/password, else :class:`LoginFailed` (or 403/503)."""
-    db = request.db
-    user = find_by_login(db, login)
-    if user is not None and user.is_local:
-        if not verify_password(user.password_hash, password):
+class LoginService:
+    def __init__(
+        self,
+        users: UserService,
+        tokens: TokenService,
+        limiter: LoginLimiter,
+        audit: AuditLog,
+        directory: Directory | None,
+        login_allowed_hosts: tuple[Network, ...],
+    ):
+        self.users, self.tokens, self.limiter, self.audit = users, tokens, limiter, audit
+        self.directory, self.login_allowed_hosts = directory, login_allowed_hosts
+
+    def client_address(self, host: str | None, given: str | None) -> str | None:
+        """The client a login is for: ``client_address`` as the portal sends it (the browser's
+        address), believed only from a host in ``login_allowed.hosts``; else the calling host."""
+        if given is None:
+            return host
+        if not in_networks(host or "", self.login_allowed_hosts):
+            raise BadRequest("client_address is accepted only from hosts in login_allowed.hosts")
+        try:
+            return str(ipaddress.ip_address(given.strip()))
+        except ValueError:
+            raise BadRequest("parameter client_address must be an IPv4 or IPv6 address") from None
+
+    def limit_key(self, login: str) -> str:
+        """The one key an account's login limits are counted under, whatever name or email the
+        attempt used: the user id when the user exists (by name, email or directory uid), else
+        the normalised name, so an unknown account is limited exactly as a known one."""
+        user = self.users.find_by_login(login) or self.users.find_by_ldap_uid(login.strip())
+        return f"user:{user.id}" if user is not None else f"name:{normalised_login(login)}"
+
+    def password_login(
+        self, login: str, password: str, where: LoginRequest, allow_first_login: bool
+    ) -> SignedIn:
+        """A token for a right login/password within the failed-login limits. A wrong one is
+        counted, audited and raised as :class:`LoginFailed` (the caller commits the audit)."""
+        account = self.limit_key(login)
+        self.limiter.check(account, where.client)
+        try:
+            outcome = self.check_password(login, password, allow_first_login)
+        except LoginFailed:
+            self.limiter.failed(account, where.client)
+            self.audit.record(
+                "login.failed",
+                client_addr=where.client,
+                detail=f"{where.source} login={login[:64]!r}{where.via()}",
+            )
+            raise
+        self.limiter.succeeded(account, where.client)
+        created = " first login, account created" if outcome.created else ""
+        return self._sign_in(outcome.user, where, f"{where.source}{created}{where.via()}")
+
+    def check_password(self, login: str, password: str, allow_first_login: bool) -> LoginOutcome:
+        """The user for a right login/password, else :class:`LoginFailed` (or 403/503)."""
+        user = self.users.find_by_login(login)
+        if user is not None and user.is_local:
+            if not verify_password(user.password_hash, password):
+                raise LoginFailed()
+            if needs_rehash(user.password_hash):
+                user.password_hash = hash_password(password)
+            return LoginOutcome(_usable(user))
+        if self.directory is None:
+            verify_password(None, password)  # same cost as a real check: no user enumeration
             raise LoginFailed()
-        if needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
-        return LoginOutcome(_usable(user))
-    directory = request.registry.get("scm.directory")
-    if directory is None:
-        verify_password(None, password)  # same cost as a real check: no user enumeration by time
-        raise LoginFailed()
-    try:
-        entry = directory.authenticate(login, password)
-    except InvalidCredentials:
-        raise LoginFailed() from None
-    except NotEligible:
-        raise Forbidden("this directory account is not allowed to use SCM") from None
-    except DirectoryUnavailable:
-        raise Unavailable("the directory (LDAP) cannot be reached; try again later") from None
-    user = _ldap_user(db, entry)
-    if user is not None:
-        return LoginOutcome(_usable(user))
-    if not allow_first_login:
-        raise Forbidden("first login must go through the portal")
-    settings = request.registry["scm.settings"]
-    user = create_user(
-        db,
-        None,
-        email=entry.email or f"{entry.uid}@ldap.invalid",
-        name=entry.name,
-        registration_source="ldap",
-        ldap_uid=entry.uid,
-        default_roles=(settings.default_user_role,) if settings.default_user_role else (),
-    )
-    return LoginOutcome(user, created=True)
+        try:
+            entry = self.directory.authenticate(login, password)
+        except InvalidCredentials:
+            raise LoginFailed() from None
+        except NotEligible:
+            raise Forbidden("this directory account is not allowed to use SCM") from None
+        except DirectoryUnavailable:
+            raise Unavailable("the directory (LDAP) cannot be reached; try again later") from None
+        user = self._ldap_user(entry)
+        if user is not None:
+            return LoginOutcome(_usable(user))
+        if not allow_first_login:
+            raise Forbidden("first login must go through the portal")
+        user = self.users.create_user(
+            None,
+            email=entry.email or f"{entry.uid}@ldap.invalid",
+            name=entry.name,
+            registration_source="ldap",
+            ldap_uid=entry.uid,
+            with_default_role=True,
+        )
+        return LoginOutcome(user, created=True)
 
+    def _ldap_user(self, entry) -> User | None:
+        user = self.users.find_by_ldap_uid(entry.uid)
+        if user is None:
+            clash = self.users.find_by_login(entry.email) if entry.email else None
+            if clash is not None:
+                # An existing local account with the directory user's email: never merge.
+                raise Conflict("an account with this email already exists; ask the administrator")
+            return None
+        if entry.email and user.email != entry.email:
+            user.email, user.email_key = entry.email, entry.email.lower()
+        if entry.name and user.name != entry.name:
+            user.name = entry.name
+        return user
 
-def _ldap_user(db, entry) -> User | None:
-    user = db.scalar(select(User).where(User.ldap_uid == entry.uid))
-    if user is None:
-        clash = find_by_login(db, entry.email) if entry.email else None
-        if clash is not None:
-            # An existing local account with the directory user's email: never merge silently.
+    def sso_login(self, identity: str, email: str, name: str, where: LoginRequest) -> SignedIn:
+        """A token for the SSO identity; its first login creates the account."""
+        user = self.users.find_by_sso_identity(identity)
+        if user is not None:
+            user = _usable(user)
+        elif self.users.find_by_login(email) is not None:
             raise Conflict("an account with this email already exists; ask the administrator")
-        return None
-    if entry.email and user.email != entry.email:
-        user.email, user.email_key = entry.email, entry.email.lower()
-    if entry.name and user.name != entry.name:
-        user.name = entry.name
-    return user
+        else:
+            user = self.users.create_user(
+                None,
+                email=email,
+                name=name,
+                registration_source="sso",
+                sso_identity=identity,
+                with_default_role=True,
+            )
+        return self._sign_in(user, where, f"{where.source}{where.via()}")
+
+    def _sign_in(self, user: User, where: LoginRequest, detail: str) -> SignedIn:
+        token, expires_at = self.tokens.issue(user, where.source, where.client)
+        self.audit.record(
+            "login.succeeded",
+            actor=user.id,
+            subject=user.id,
+            client_addr=where.client,
+            detail=detail,
+        )
+        return SignedIn(user, token, expires_at)
 
 
 def _usable(user: User) -> User:
     if user.active <= 0:
         raise Forbidden("this account is deactivated")
     return user
-
-
-def sso_login(request, identity: str, email: str, name: str) -> LoginOutcome:
-    db = request.db
-    user = db.scalar(select(User).where(User.sso_identity == identity))
-    if user is not None:
-        return LoginOutcome(_usable(user))
-    if find_by_login(db, email) is not None:
-        raise Conflict("an account with this email already exists; ask the administrator")
-    settings = request.registry["scm.settings"]
-    user = create_user(
-        db,
-        None,
-        email=email,
-        name=name,
-        registration_source="sso",
-        sso_identity=identity,
-        default_roles=(settings.default_user_role,) if settings.default_user_role else (),
-    )
-    return LoginOutcome(user, created=True)

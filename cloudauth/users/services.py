@@ -9,9 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cloudauth.audit.services import AuditLog
 from cloudauth.authz import Caller
 from cloudauth.passwords import check_new_password, hash_password, verify_password
 from cloudauth.roles.models import Role
+from cloudauth.tokenstore.services import TokenRevocation
 from cloudauth.users.models import User
 from common.errors import BadRequest, Conflict, NotFound
 
@@ -24,20 +26,6 @@ def normalise_email(email: str) -> tuple[str, str]:
     if not EMAIL.match(email) or len(email) > 254:
         raise BadRequest(f"email {email!r} is not a valid address")
     return email, email.lower()
-
-
-def get_user(db: Session, userid: str) -> User:
-    user = db.get(User, userid) if userid and len(userid) <= 32 else None
-    if user is None:
-        raise NotFound(f"no user {userid}")
-    return user
-
-
-def find_by_login(db: Session, login: str) -> User | None:
-    """A user by login name or email, case-insensitively."""
-    login = login.strip()
-    user = db.scalar(select(User).where(User.username == login))
-    return user or db.scalar(select(User).where(User.email_key == login.lower()))
 
 
 def user_json(user: User, caller: Caller | None, owned_count: int | None = None) -> dict:
@@ -65,17 +53,6 @@ def user_json(user: User, caller: Caller | None, owned_count: int | None = None)
     return body
 
 
-def owned_counts(db: Session, userids: list[str]) -> dict[str, int]:
-    if not userids:
-        return {}
-    rows = db.execute(
-        select(User.owner_userid, func.count())
-        .where(User.owner_userid.in_(userids))
-        .group_by(User.owner_userid)
-    )
-    return dict(rows.all())
-
-
 @dataclass(frozen=True)
 class UserQuery:
     owner_userid: str | None = None
@@ -86,118 +63,204 @@ class UserQuery:
     limit: int = 1000
 
 
-def list_users(db: Session, caller: Caller, query: UserQuery) -> tuple[int, list[User]]:
-    stmt = select(User)
-    if not caller.sees_all("view_user"):
-        # An account owner sees their managed users and themself; nobody else.
-        stmt = stmt.where((User.owner_userid == caller.id) | (User.id == caller.id))
-    if query.owner_userid:
-        stmt = stmt.where(User.owner_userid == query.owner_userid)
-    if not query.show_inactive:
-        stmt = stmt.where(User.active > 0)
-    if query.registration_source:
-        if not caller.is_superuser:
-            raise BadRequest("only the superuser may filter by registration_source")
-        stmt = stmt.where(User.registration_source == query.registration_source)
-    if query.email:
-        stmt = stmt.where(User.email_key == query.email.strip().lower())
-    total = db.scalar(select(func.count()).select_from(stmt.subquery()))
-    users = db.scalars(
-        stmt.order_by(User.created_at, User.id).offset(query.offset).limit(query.limit)
-    )
-    return total, list(users)
+class UserService:
+    """Users and their passwords. A change that alters what a user's tokens may do drops their
+    cached token checks (or revokes the tokens) through ``revocation``; changes made for a caller
+    are written to ``audit``. ``caller`` None means Cloud Auth itself (a first LDAP or SSO login,
+    a console script, a service account)."""
 
+    def __init__(
+        self,
+        db: Session,
+        revocation: TokenRevocation,
+        audit: AuditLog,
+        default_user_role: str | None = None,
+    ):
+        self.db, self.revocation, self.audit = db, revocation, audit
+        self.default_roles = (default_user_role,) if default_user_role else ()
 
-def create_user(
-    db: Session,
-    caller: Caller | None,
-    *,
-    email: str,
-    name: str = "",
-    password: str | None = None,
-    owner_userid: str | None = None,
-    registration_source: str = "api",
-    username: str | None = None,
-    default_roles: tuple[str, ...] = (),
-    ldap_uid: str | None = None,
-    sso_identity: str | None = None,
-) -> User:
-    """Create a user. ``caller`` None means Cloud Auth itself (first LDAP/SSO login)."""
-    email, email_key = normalise_email(email)
-    if registration_source not in REGISTRATION_SOURCES:
-        raise BadRequest(
-            f"registration_source must be one of {', '.join(sorted(REGISTRATION_SOURCES))}"
+    # -- reading -------------------------------------------------------------------------------
+
+    def get_user(self, userid: str) -> User:
+        user = self.db.get(User, userid) if userid and len(userid) <= 32 else None
+        if user is None:
+            raise NotFound(f"no user {userid}")
+        return user
+
+    def find_by_login(self, login: str) -> User | None:
+        """A user by login name or email, case-insensitively."""
+        login = login.strip()
+        user = self.db.scalar(select(User).where(User.username == login))
+        return user or self.db.scalar(select(User).where(User.email_key == login.lower()))
+
+    def find_by_ldap_uid(self, uid: str) -> User | None:
+        return self.db.scalar(select(User).where(User.ldap_uid == uid))
+
+    def find_by_sso_identity(self, identity: str) -> User | None:
+        return self.db.scalar(select(User).where(User.sso_identity == identity))
+
+    def owned_counts(self, userids: list[str]) -> dict[str, int]:
+        if not userids:
+            return {}
+        rows = self.db.execute(
+            select(User.owner_userid, func.count())
+            .where(User.owner_userid.in_(userids))
+            .group_by(User.owner_userid)
         )
-    if caller is not None and not caller.sees_all("create_user"):
-        owner_userid = caller.id  # an account owner's new users are theirs
-        if registration_source not in ("api", "portal"):
+        return dict(rows.all())
+
+    def list_users(self, caller: Caller, query: UserQuery) -> tuple[int, list[User]]:
+        stmt = select(User)
+        if not caller.sees_all("view_user"):
+            # An account owner sees their managed users and themself; nobody else.
+            stmt = stmt.where((User.owner_userid == caller.id) | (User.id == caller.id))
+        if query.owner_userid:
+            stmt = stmt.where(User.owner_userid == query.owner_userid)
+        if not query.show_inactive:
+            stmt = stmt.where(User.active > 0)
+        if query.registration_source:
+            if not caller.is_superuser:
+                raise BadRequest("only the superuser may filter by registration_source")
+            stmt = stmt.where(User.registration_source == query.registration_source)
+        if query.email:
+            stmt = stmt.where(User.email_key == query.email.strip().lower())
+        total = self.db.scalar(select(func.count()).select_from(stmt.subquery()))
+        users = self.db.scalars(
+            stmt.order_by(User.created_at, User.id).offset(query.offset).limit(query.limit)
+        )
+        return total, list(users)
+
+    # -- changing ------------------------------------------------------------------------------
+
+    def create_user(
+        self,
+        caller: Caller | None,
+        *,
+        email: str,
+        name: str = "",
+        password: str | None = None,
+        owner_userid: str | None = None,
+        registration_source: str = "api",
+        username: str | None = None,
+        with_default_role: bool = False,
+        ldap_uid: str | None = None,
+        sso_identity: str | None = None,
+        active: int | None = None,
+    ) -> User:
+        """Create a user (with ``default_user_role`` when asked and one is set). A caller's
+        creation is audited as ``user.created``; Cloud Auth's own is audited by what caused it."""
+        email, email_key = normalise_email(email)
+        if registration_source not in REGISTRATION_SOURCES:
             raise BadRequest(
-                "only the superuser may set registration_source to " + registration_source
+                f"registration_source must be one of {', '.join(sorted(REGISTRATION_SOURCES))}"
             )
-    if owner_userid:
-        get_user(db, owner_userid)
-    if registration_source not in ("ldap", "sso") and not password:
-        raise BadRequest("password is required")
-    if db.scalar(select(User.id).where(User.email_key == email_key)):
-        raise Conflict(f"a user with email {email} already exists")
-    if username and db.scalar(select(User.id).where(User.username == username)):
-        raise Conflict(f"a user with username {username} already exists")
-    user = User(
-        email=email,
-        email_key=email_key,
-        name=(name or "").strip()[:255],
-        password_hash=hash_password(check_new_password(password)) if password else None,
-        owner_userid=owner_userid or None,
-        registration_source=registration_source,
-        username=username or None,
-        ldap_uid=ldap_uid,
-        sso_identity=sso_identity,
-    )
-    if default_roles:
-        user.roles = list(db.scalars(select(Role).where(Role.name.in_(default_roles))))
-    db.add(user)
-    try:
-        db.flush()
-    except IntegrityError:
-        raise Conflict(f"a user with email {email} already exists") from None
-    return user
-
-
-def update_user(db: Session, caller: Caller, user: User, changes: dict) -> User:
-    if "email" in changes:
-        email, email_key = normalise_email(changes["email"])
-        clash = db.scalar(select(User.id).where(User.email_key == email_key, User.id != user.id))
-        if clash:
+        if caller is not None and not caller.sees_all("create_user"):
+            owner_userid = caller.id  # an account owner's new users are theirs
+            if registration_source not in ("api", "portal"):
+                raise BadRequest(
+                    "only the superuser may set registration_source to " + registration_source
+                )
+        db = self.db
+        if owner_userid:
+            self.get_user(owner_userid)
+        if registration_source not in ("ldap", "sso") and not password:
+            raise BadRequest("password is required")
+        if db.scalar(select(User.id).where(User.email_key == email_key)):
             raise Conflict(f"a user with email {email} already exists")
-        user.email, user.email_key = email, email_key
-    if "name" in changes:
-        user.name = changes["name"].strip()[:255]
-    if "active" in changes:
-        if user.id == caller.id:
-            raise Conflict("you cannot deactivate yourself")
-        user.active = changes["active"]
-    if "owner_userid" in changes:
-        if not caller.is_superuser:
-            raise BadRequest("only the superuser may change owner_userid")
-        owner = changes["owner_userid"] or None
-        if owner == user.id:
-            raise BadRequest("a user cannot own themself")
-        if owner:
-            get_user(db, owner)
-        user.owner_userid = owner
-    db.flush()
-    return user
+        if username and db.scalar(select(User.id).where(User.username == username)):
+            raise Conflict(f"a user with username {username} already exists")
+        user = User(
+            email=email,
+            email_key=email_key,
+            name=(name or "").strip()[:255],
+            password_hash=hash_password(check_new_password(password)) if password else None,
+            owner_userid=owner_userid or None,
+            registration_source=registration_source,
+            username=username or None,
+            ldap_uid=ldap_uid,
+            sso_identity=sso_identity,
+        )
+        if with_default_role and self.default_roles:
+            user.roles = list(db.scalars(select(Role).where(Role.name.in_(self.default_roles))))
+        db.add(user)
+        try:
+            db.flush()
+        except IntegrityError:
+            raise Conflict(f"a user with email {email} already exists") from None
+        if active is not None:
+            user.active = active
+        if caller is not None:
+            self.audit.record(
+                "user.created",
+                actor=caller.id,
+                subject=user.id,
+                detail=f"source={registration_source}",
+            )
+        return user
 
+    def update_user(self, caller: Caller, user: User, changes: dict) -> User:
+        """Apply ``changes`` (email, name, active, owner_userid). Deactivating a user revokes
+        their tokens; any change drops their cached token checks."""
+        db = self.db
+        was_active = user.active
+        if "email" in changes:
+            email, email_key = normalise_email(changes["email"])
+            clash = db.scalar(
+                select(User.id).where(User.email_key == email_key, User.id != user.id)
+            )
+            if clash:
+                raise Conflict(f"a user with email {email} already exists")
+            user.email, user.email_key = email, email_key
+        if "name" in changes:
+            user.name = changes["name"].strip()[:255]
+        if "active" in changes:
+            if user.id == caller.id:
+                raise Conflict("you cannot deactivate yourself")
+            user.active = changes["active"]
+        if "owner_userid" in changes:
+            if not caller.is_superuser:
+                raise BadRequest("only the superuser may change owner_userid")
+            owner = changes["owner_userid"] or None
+            if owner == user.id:
+                raise BadRequest("a user cannot own themself")
+            if owner:
+                self.get_user(owner)
+            user.owner_userid = owner
+        db.flush()
+        if was_active and not user.active:
+            self.revocation.revoke_all(user.id)
+        self.revocation.forget_cached(user.id)
+        self.audit.record(
+            "user.updated", actor=caller.id, subject=user.id, detail=",".join(sorted(changes))
+        )
+        return user
 
-def set_password(
-    db: Session, caller: Caller | None, user: User, new: str, current: str | None = None
-) -> None:
-    """Self-service changes need the current password; an authorised manager's do not."""
-    if not user.is_local:
-        raise Conflict("this user's password is kept in the directory (LDAP/SSO), not here")
-    is_self = caller is not None and caller.id == user.id
-    if is_self and (not current or not verify_password(user.password_hash, current)):
-        raise BadRequest("current_password is wrong")
-    user.password_hash = hash_password(check_new_password(new))
-    user.default_password = False
-    db.flush()
+    def set_password(
+        self,
+        caller: Caller | None,
+        user: User,
+        new: str,
+        current: str | None = None,
+        *,
+        keep_token: str | None = None,
+        note: str = "",
+    ) -> int:
+        """Set the password and revoke every token opened with the old one (but ``keep_token``,
+        the caller's own in a self-service change); how many were revoked. Self-service changes
+        need the current password; an authorised manager's do not."""
+        if not user.is_local:
+            raise Conflict("this user's password is kept in the directory (LDAP/SSO), not here")
+        is_self = caller is not None and caller.id == user.id
+        if is_self and (not current or not verify_password(user.password_hash, current)):
+            raise BadRequest("current_password is wrong")
+        user.password_hash = hash_password(check_new_password(new))
+        user.default_password = False
+        self.db.flush()
+        revoked = self.revocation.revoke_all(user.id, keep=keep_token)
+        self.audit.record(
+            "user.password_changed",
+            actor=caller.id if caller is not None else None,
+            subject=user.id,
+            detail=f"{note}{', ' if note else ''}{revoked} tokens revoked",
+        )
+        return revoked

@@ -1,29 +1,17 @@
-"""``/user/*`` and ``/api_key/*``."""
+"""``/user/*`` and ``/api_key/*``: parse, check who may act on whom, call the services."""
 
 from __future__ import annotations
 
 import uuid
 
-from pyramid.view import view_config
+from pyramid.view import view_config, view_defaults
 
-from cloudauth.audit.services import audit
-from cloudauth.tokenstore.services import TokenRevocation
-from cloudauth.users import apikeys
-from cloudauth.users.services import (
-    UserQuery,
-    create_user,
-    get_user,
-    list_users,
-    owned_counts,
-    set_password,
-    update_user,
-    user_json,
-)
+from cloudauth.users.apikeys import ApiKeyService
+from cloudauth.users.models import User
+from cloudauth.users.services import UserQuery, UserService, user_json
 from common.errors import BadRequest
 from common.params import Params, path_uuid
 from common.security import TOKEN_HEADER
-
-JSON = "scm_json"
 
 
 def path_userid(request) -> str:
@@ -31,187 +19,142 @@ def path_userid(request) -> str:
     return uuid.UUID(path_uuid(request, "user_id", "user")).hex
 
 
-@view_config(route_name="user.list", request_method="GET", renderer=JSON, permission="view_user")
-def list_view(request):
-    params = Params(request)
-    query = UserQuery(
-        owner_userid=params.optional("owner_userid", 32),
-        show_inactive=params.bool("show_inactive"),
-        registration_source=params.optional("registration_source", 32),
-        email=params.optional("email", 254),
-        offset=params.int("offset", 0),
-        limit=params.int("limit", 1000, minimum=1, maximum=10000),
-    )
-    caller = request.caller
-    total, users = list_users(request.db, caller, query)
-    counts = owned_counts(request.db, [u.id for u in users]) if caller.is_superuser else {}
-    return request.ok(
-        {"total": total, "users": [user_json(u, caller, counts.get(u.id)) for u in users]}
-    )
+class _UserViews:
+    def __init__(self, request):
+        self.request = request
+        self.users: UserService = request.find_service(UserService)
+
+    def _path_user(self, permission: str | None = None) -> User:
+        """The user in the path; with ``permission``, one the caller may act on that way."""
+        caller = self.request.caller  # an unknown or deactivated caller is a 401 before all else
+        user = self.users.get_user(path_userid(self.request))
+        if permission is not None:
+            caller.require(permission, user)
+        return user
 
 
-@view_config(
-    route_name="user.view", request_method="GET", renderer=JSON, permission="authenticated"
-)
-def view(request):
-    caller = request.caller
-    user = get_user(request.db, path_userid(request))
-    caller.require("view_user", user)
-    counts = owned_counts(request.db, [user.id]) if caller.is_superuser else {}
-    return request.ok(user_json(user, caller, counts.get(user.id)))
+@view_defaults(renderer="scm_json")
+class UserViews(_UserViews):
+    @view_config(route_name="user.list", request_method="GET", permission="view_user")
+    def list_view(self):
+        params = Params(self.request)
+        query = UserQuery(
+            owner_userid=params.optional("owner_userid", 32),
+            show_inactive=params.bool("show_inactive"),
+            registration_source=params.optional("registration_source", 32),
+            email=params.optional("email", 254),
+            offset=params.int("offset", 0),
+            limit=params.int("limit", 1000, minimum=1, maximum=10000),
+        )
+        caller = self.request.caller
+        total, users = self.users.list_users(caller, query)
+        counts = self.users.owned_counts([u.id for u in users]) if caller.is_superuser else {}
+        return self.request.ok(
+            {"total": total, "users": [user_json(u, caller, counts.get(u.id)) for u in users]}
+        )
+
+    @view_config(route_name="user.view", request_method="GET", permission="authenticated")
+    def view(self):
+        caller = self.request.caller
+        user = self._path_user("view_user")
+        counts = self.users.owned_counts([user.id]) if caller.is_superuser else {}
+        return self.request.ok(user_json(user, caller, counts.get(user.id)))
+
+    @view_config(route_name="user.create", request_method="POST", permission="create_user")
+    def create(self):
+        request = self.request
+        params = Params(request)
+        caller = request.caller
+        source = params.optional("registration_source", 32) or "api"
+        with_default_role = params.bool("apply_default_role")
+        user = self.users.create_user(
+            caller,
+            email=params.required("email", 254),
+            name=params.optional("name", 255) or "",
+            password=params.optional("password", 1024),
+            owner_userid=params.optional("owner_userid", 32),
+            registration_source=source,
+            with_default_role=with_default_role,
+            active=int(params.bool("active")) if params.present("active") else None,
+        )
+        request.response.status = 201
+        return request.ok(user_json(user, caller), "user created")
+
+    @view_config(route_name="user.update", request_method="POST", permission="update_user")
+    def update(self):
+        params = Params(self.request)
+        caller = self.request.caller
+        user = self._path_user("update_user")
+        changes = {}
+        for name, length in (("email", 254), ("name", 255), ("owner_userid", 32)):
+            if params.present(name):
+                changes[name] = params.optional(name, length) or ""
+        if params.present("active"):
+            changes["active"] = int(params.bool("active"))
+        if not changes:
+            raise BadRequest("nothing to change: give email, name, active or owner_userid")
+        self.users.update_user(caller, user, changes)
+        return self.request.ok(user_json(user, caller), "user updated")
+
+    @view_config(route_name="user.set_password", request_method="POST", permission="authenticated")
+    def change_password(self):
+        request = self.request
+        params = Params(request)
+        caller = request.caller
+        user = self._path_user("set_password")
+        # Every session opened with the old password ends; a self-service change keeps its own.
+        in_use = request.headers.get(TOKEN_HEADER, "").strip() if caller.id == user.id else None
+        revoked = self.users.set_password(
+            caller,
+            user,
+            params.required("password", 1024),
+            params.optional("current_password", 1024),
+            keep_token=in_use or None,
+        )
+        return request.ok(
+            {"default_password": user.default_password, "revoked_tokens": revoked},
+            "password changed",
+        )
 
 
-@view_config(
-    route_name="user.create", request_method="POST", renderer=JSON, permission="create_user"
-)
-def create(request):
-    params = Params(request)
-    caller = request.caller
-    source = params.optional("registration_source", 32) or "api"
-    roles = ()
-    default_role = request.registry["scm.settings"].default_user_role
-    if params.bool("apply_default_role") and default_role:
-        roles = (default_role,)
-    user = create_user(
-        request.db,
-        caller,
-        email=params.required("email", 254),
-        name=params.optional("name", 255) or "",
-        password=params.optional("password", 1024),
-        owner_userid=params.optional("owner_userid", 32),
-        registration_source=source,
-        default_roles=roles,
-    )
-    if params.present("active"):
-        user.active = int(params.bool("active"))
-    audit(request, "user.created", actor=caller.id, subject=user.id, detail=f"source={source}")
-    request.response.status = 201
-    return request.ok(user_json(user, caller), "user created")
+@view_defaults(renderer="scm_json", permission="authenticated")
+class ApiKeyViews(_UserViews):
+    @property
+    def keys(self) -> ApiKeyService:
+        return self.request.find_service(ApiKeyService)
 
+    @view_config(route_name="api_key.view", request_method="GET")
+    def api_key_view(self):
+        user = self._path_user("view_api_key")
+        return self.request.ok({"userid": user.id, "api_key": user.api_key or ""})
 
-@view_config(
-    route_name="user.update", request_method="POST", renderer=JSON, permission="update_user"
-)
-def update(request):
-    params = Params(request)
-    caller = request.caller
-    user = get_user(request.db, path_userid(request))
-    caller.require("update_user", user)
-    changes = {}
-    for name, length in (("email", 254), ("name", 255), ("owner_userid", 32)):
-        if params.present(name):
-            changes[name] = params.optional(name, length) or ""
-    if params.present("active"):
-        changes["active"] = int(params.bool("active"))
-    if not changes:
-        raise BadRequest("nothing to change: give email, name, active or owner_userid")
-    was_active = user.active
-    update_user(request.db, caller, user, changes)
-    if was_active and not user.active:
-        request.find_service(TokenRevocation).revoke_all(user.id)
-    request.find_service(TokenRevocation).forget_cached(user.id)
-    audit(
-        request, "user.updated", actor=caller.id, subject=user.id, detail=",".join(sorted(changes))
-    )
-    return request.ok(user_json(user, caller), "user updated")
+    @view_config(route_name="api_key.create", request_method="POST")
+    def api_key_create(self):
+        """A new key and secret; the secret is in this answer and never again."""
+        user = self._path_user("manage_api_key")
+        key, secret, revoked = self.keys.create_key(self.request.caller.id, user)
+        self.request.response.status = 201
+        return self.request.ok(
+            {"userid": user.id, "api_key": key, "api_secret": secret, "revoked_tokens": revoked},
+            "store the secret now",
+        )
 
+    @view_config(route_name="api_key.set", request_method="POST", permission="set_api_key")
+    def api_key_set(self):
+        params = Params(self.request)
+        user = self._path_user()
+        revoked = self.keys.set_key(
+            self.request.caller.id,
+            user,
+            params.required("api_key", 128),
+            params.required("api_secret", 256),
+        )
+        return self.request.ok(
+            {"userid": user.id, "api_key": user.api_key, "revoked_tokens": revoked}
+        )
 
-@view_config(
-    route_name="user.set_password", request_method="POST", renderer=JSON, permission="authenticated"
-)
-def change_password(request):
-    params = Params(request)
-    caller = request.caller
-    user = get_user(request.db, path_userid(request))
-    caller.require("set_password", user)
-    set_password(
-        request.db,
-        caller,
-        user,
-        params.required("password", 1024),
-        params.optional("current_password", 1024),
-    )
-    # Every session opened with the old password ends; a self-service change keeps its own.
-    in_use = request.headers.get(TOKEN_HEADER, "").strip() if caller.id == user.id else None
-    revoked = request.find_service(TokenRevocation).revoke_all(user.id, keep=in_use or None)
-    audit(
-        request,
-        "user.password_changed",
-        actor=caller.id,
-        subject=user.id,
-        detail=f"{revoked} tokens revoked",
-    )
-    return request.ok(
-        {"default_password": user.default_password, "revoked_tokens": revoked},
-        "password changed",
-    )
-
-
-@view_config(
-    route_name="api_key.view", request_method="GET", renderer=JSON, permission="authenticated"
-)
-def api_key_view(request):
-    caller = request.caller
-    user = get_user(request.db, path_userid(request))
-    caller.require("view_api_key", user)
-    return request.ok({"userid": user.id, "api_key": user.api_key or ""})
-
-
-@view_config(
-    route_name="api_key.create", request_method="POST", renderer=JSON, permission="authenticated"
-)
-def api_key_create(request):
-    """A new key and secret; the secret is in this answer and never again."""
-    caller = request.caller
-    user = get_user(request.db, path_userid(request))
-    caller.require("manage_api_key", user)
-    key, secret = apikeys.generate(request.db, request.registry["scm.secret_box"], user)
-    revoked = _revoke_key_tokens(request, user)
-    audit(request, "api_key.created", actor=caller.id, subject=user.id, detail=_revoked(revoked))
-    request.response.status = 201
-    return request.ok(
-        {"userid": user.id, "api_key": key, "api_secret": secret, "revoked_tokens": revoked},
-        "store the secret now",
-    )
-
-
-def _revoke_key_tokens(request, user) -> int:
-    """A user has one API key at a time, so every live token obtained with an API key (OAuth)
-    was obtained with the key that is going now (or one that went before it)."""
-    return request.find_service(TokenRevocation).revoke_all(user.id, source="oauth")
-
-
-def _revoked(count: int) -> str:
-    return f"{count} tokens obtained with the previous key revoked"
-
-
-@view_config(
-    route_name="api_key.set", request_method="POST", renderer=JSON, permission="set_api_key"
-)
-def api_key_set(request):
-    params = Params(request)
-    caller = request.caller
-    user = get_user(request.db, path_userid(request))
-    apikeys.set_explicit(
-        request.db,
-        request.registry["scm.secret_box"],
-        user,
-        params.required("api_key", 128),
-        params.required("api_secret", 256),
-    )
-    revoked = _revoke_key_tokens(request, user)
-    audit(request, "api_key.set", actor=caller.id, subject=user.id, detail=_revoked(revoked))
-    return request.ok({"userid": user.id, "api_key": user.api_key, "revoked_tokens": revoked})
-
-
-@view_config(
-    route_name="api_key.delete", request_method="POST", renderer=JSON, permission="authenticated"
-)
-def api_key_delete(request):
-    caller = request.caller
-    user = get_user(request.db, path_userid(request))
-    caller.require("manage_api_key", user)
-    apikeys.remove(request.db, user)
-    revoked = _revoke_key_tokens(request, user)
-    audit(request, "api_key.deleted", actor=caller.id, subject=user.id, detail=_revoked(revoked))
-    return request.ok({"userid": user.id, "api_key": "", "revoked_tokens": revoked})
+    @view_config(route_name="api_key.delete", request_method="POST")
+    def api_key_delete(self):
+        user = self._path_user("manage_api_key")
+        revoked = self.keys.delete_key(self.request.caller.id, user)
+        return self.request.ok({"userid": user.id, "api_key": "", "revoked_tokens": revoked})
