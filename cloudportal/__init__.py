@@ -4,9 +4,11 @@ Cloud Auth, the cloud controllers and the accountant over their public APIs, and
 from pyramid.config import Configurator
 
 from cloudportal.settings import PortalSettings, pyramid_settings
+from common.console import config_errors_exit
 from common.versionprefix import make_wsgi_app
 
 
+@config_errors_exit("cloudportal")
 def main(global_config, **raw):
     settings = PortalSettings.from_raw(raw)  # fail fast, once
     with Configurator(settings=pyramid_settings(raw, settings)) as config:

@@ -23,6 +23,7 @@ from cloudauth.scripts import initialize_db as initialize_cloudauth_db
 from cloudauth.scripts import purge_tokens, service_account, set_password
 from cloudcontroller.scripts import initialize_db as initialize_cloudcontroller_db
 from cloudcontroller.scripts import record_user_storage, worker
+from cloudportal.scripts import initialize_db as initialize_cloudportal_db
 from tests.live import DEMO_KEY
 
 RANGE = ["2026-03-01", "2026-03-02"]
@@ -51,8 +52,9 @@ SCRIPTS = [
     ("import_pbs", import_pbs.main, RANGE, "cloudaccountant"),
     ("import_sge", import_sge.main, RANGE, "cloudaccountant"),
     ("import_uge", import_uge.main, RANGE, "cloudaccountant"),
+    ("initialize_cloudportal_db", initialize_cloudportal_db.main, [], "cloudportal"),
 ]
-NO_APP_SETTINGS = {"initialize_cloudauth_db", "initialize_cloudcontroller_db"}
+NO_APP_SETTINGS: set[str] = set()  # every script reads its app's settings as the app would
 GOOD = {
     "cloudauth": {"apikey.encryption_keys": DEMO_KEY},
     "cloudcontroller": {
@@ -70,17 +72,20 @@ GOOD = {
         "sqlalchemy.cloud.1.sge.path": "/nonexistent",
         "sqlalchemy.cloud.1.uge.path": "/nonexistent",
     },
+    "cloudportal": {"cloudauth.url": "http://127.0.0.1:9", "cloudcon.1.api_endpoint": "cc1:443"},
 }
 DB_KEY = {
     "cloudauth": "sqlalchemy.url",
     "cloudcontroller": "sqlalchemy.url",
     "cloudaccountant": "sqlalchemy.accountant.url",
+    "cloudportal": "sqlalchemy.url",
 }
 # A setting each app refuses at start-up, and the words of its one line.
 REFUSED = {
     "cloudauth": ({"apikey.encryption_keys": "short"}, "setting apikey.encryption_keys"),
     "cloudcontroller": ({"cloud_controller_id": "zero"}, "setting cloud_controller_id"),
     "cloudaccountant": ({"accounting.timezone": "Mars/Base"}, "setting accounting.timezone"),
+    "cloudportal": ({"session.idle_timeout": "soon"}, "setting session.idle_timeout"),
 }
 
 
