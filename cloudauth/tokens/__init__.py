@@ -3,6 +3,7 @@
 from cloudauth.audit.services import AuditLog
 from cloudauth.ratelimit import LoginLimiter, LoginLimits
 from cloudauth.tokens.login import LoginService
+from cloudauth.tokens.oauth import OAuthCheck
 from cloudauth.tokens.services import TokenService
 from cloudauth.users.services import UserService
 
@@ -36,5 +37,14 @@ def includeme(config):
             settings.login_allowed_hosts,
         )
 
+    def oauth_factory(context, request) -> OAuthCheck:
+        return OAuthCheck(
+            request.db,
+            request.cache,
+            request.registry["scm.secret_box"],
+            settings.oauth_timestamp_window,
+        )
+
     config.register_service_factory(token_factory, TokenService)
+    config.register_service_factory(oauth_factory, OAuthCheck)
     config.register_service_factory(login_factory, LoginService)

@@ -75,30 +75,38 @@ class ApiKeyValidator(RequestValidator):
         return self.cache.add(f"oauthnonce:{client_key}:{timestamp}:{nonce}", 1, 2 * self.window)
 
 
-def verify_request(request) -> User | None:
-    """The API key's user when the request's signature, timestamp and nonce are good; None when
-    they are not; :class:`MalformedOAuth` when the request cannot even be read as OAuth."""
-    settings = request.registry["scm.settings"]
-    validator = ApiKeyValidator(
-        request.db,
-        request.cache,
-        request.registry["scm.secret_box"],
-        settings.oauth_timestamp_window,
-    )
-    endpoint = SignatureOnlyEndpoint(validator)
+class OAuthCheck:
+    """Checks a two-legged OAuth 1.0 request signed with an API key and secret."""
+
+    def __init__(self, db, cache, box, window: float):
+        self.db, self.cache, self.box, self.window = db, cache, box, window
+
+    def verify(self, url: str, method: str, body: str | bytes | None, headers: dict) -> User | None:
+        """The API key's user when the request's signature, timestamp and nonce are good; None
+        when they are not; :class:`MalformedOAuth` when it cannot even be read as OAuth.
+        ``url`` is the URL the client signed (:func:`signed_url`)."""
+        validator = ApiKeyValidator(self.db, self.cache, self.box, self.window)
+        endpoint = SignatureOnlyEndpoint(validator)
+        try:
+            valid, _ = endpoint.validate_request(url, method, body or None, headers)
+        except ValueError:
+            # oauthlib parses the header before any check and raises on what it cannot split.
+            raise MalformedOAuth() from None
+        return validator.user if valid else None
+
+
+def oauth_parts(request) -> tuple[str, str, bytes | None, dict]:
+    """What of a request the signature covers: (signed URL, method, form body, headers)."""
     headers = {
         k: v for k, v in request.headers.items() if k.lower() in ("authorization", "content-type")
     }
     form = request.content_type == "application/x-www-form-urlencoded"
     body = request.body if request.method != "GET" and form else None
     try:
-        valid, _ = endpoint.validate_request(
-            signed_url(request), request.method, body or None, headers
-        )
-    except ValueError:
-        # oauthlib parses the header before any check and raises on what it cannot split.
+        url = signed_url(request)
+    except ValueError:  # a URL that does not decode cannot have been signed
         raise MalformedOAuth() from None
-    return validator.user if valid else None
+    return url, request.method, body, headers
 
 
 def signed_url(request) -> str:

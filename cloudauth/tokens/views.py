@@ -6,7 +6,7 @@ from pyramid.view import view_config, view_defaults
 
 from cloudauth.audit.services import AuditLog
 from cloudauth.tokens.login import LoginFailed, LoginRequest, LoginService, SignedIn
-from cloudauth.tokens.oauth import MalformedOAuth, verify_request
+from cloudauth.tokens.oauth import MalformedOAuth, OAuthCheck, oauth_parts
 from cloudauth.tokens.services import TokenService
 from cloudauth.tokenstore.services import TokenRevocation
 from cloudauth.users.services import UserService
@@ -60,7 +60,7 @@ class AuthViews:
             "OAuth request refused: unknown key, bad signature, stale timestamp or reused nonce"
         )
         try:
-            user = verify_request(request)
+            user = request.find_service(OAuthCheck).verify(*oauth_parts(request))
         except MalformedOAuth as exc:
             user, message = None, exc.message
         audit = request.find_service(AuditLog)
