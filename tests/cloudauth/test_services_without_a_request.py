@@ -41,12 +41,19 @@ def test_a_password_reset_without_a_request_ends_the_sessions_and_is_audited(db,
 
     assert revoked == 1
     assert tokens.identity(token) is None  # the cached check went with the token
-    event = db.scalar(select(AuditEvent).where(AuditEvent.event == "user.password_changed"))
+    event = db.scalar(
+        select(AuditEvent).where(
+            AuditEvent.event == "user.password_changed", AuditEvent.subject_userid == user.id
+        )
+    )
     assert (event.subject_userid, event.actor_userid, event.client_addr) == (user.id, None, None)
     assert event.detail == "console script, 1 tokens revoked"
     assert event.at == now
     # Cloud Auth's own creation of a user is not a caller's "user.created".
-    assert db.scalar(select(AuditEvent).where(AuditEvent.event == "user.created")) is None
+    created = select(AuditEvent).where(
+        AuditEvent.event == "user.created", AuditEvent.subject_userid == user.id
+    )
+    assert db.scalar(created) is None
 
 
 def test_a_role_change_without_a_request_applies_to_cached_checks_at_once(db, cache, clock):
@@ -61,7 +68,11 @@ def test_a_role_change_without_a_request_applies_to_cached_checks_at_once(db, ca
 
     assert added == [member]
     assert tokens.identity(token).roles == frozenset({"account_owner"})
-    event = db.scalar(select(AuditEvent).where(AuditEvent.event == "role.member_added"))
+    event = db.scalar(
+        select(AuditEvent).where(
+            AuditEvent.event == "role.member_added", AuditEvent.subject_userid == member.id
+        )
+    )
     assert (event.actor_userid, event.subject_userid, event.detail) == (
         "operator-id",
         member.id,
