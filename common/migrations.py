@@ -34,6 +34,13 @@ def current_revision(package: str, engine: Engine) -> str | None:
         return ",".join(sorted(heads)) or None
 
 
+def head_revision(package: str) -> str:
+    """The newest revision of the app's migrations (as ``current_revision`` spells it)."""
+    from alembic.script import ScriptDirectory
+
+    return ",".join(sorted(ScriptDirectory.from_config(alembic_config(package)).get_heads()))
+
+
 def run_env(context, target_metadata) -> None:
     """The body of every app's ``migrations/env.py``."""
     from sqlalchemy import engine_from_config, pool

@@ -2,9 +2,10 @@
 
 It reads the app's ``.ini`` and its settings as the app would (a setting the app refuses stops
 the script with one line), then creates the schema with Alembic on an empty database. On a
-database already initialised it changes nothing and says so, unless ``--upgrade`` asks to
-migrate it to the newest revision: a wrong URL (another app's database) is never migrated by
-mistake. Exit status: 0 done, 1 refused or a database error, 2 a bad command line or ``.ini``.
+database already at the newest revision it changes nothing and says so (exit 0: a second run
+of the set-up is harmless); an older schema, or a database holding other tables, is left alone
+unless ``--upgrade`` asks to migrate it: a wrong URL (another app's database) is never migrated
+by mistake. Exit status: 0 done, 1 refused or a database error, 2 a bad command line or ``.ini``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from common.db import make_engine
-from common.migrations import current_revision, upgrade
+from common.migrations import current_revision, head_revision, upgrade
 from common.settings import ConfigError
 
 # The app's settings parsed from the raw ``[app:main]`` dict, reduced to its database's URL.
@@ -55,6 +56,10 @@ def initialize(package: str, prog: str, database_url: DatabaseUrl, argv=None) ->
     try:
         before = current_revision(package, engine)
         tables = inspect(engine).get_table_names()
+        if not args.upgrade and before is not None and before == head_revision(package):
+            # Re-running the set-up (a configuration tool's second pass) is not an error.
+            print(f"{package} schema at {before}: already initialised and up to date")
+            return 0
         if not args.upgrade and (before is not None or tables):
             what = f"at revision {before}" if before else f"it holds {len(tables)} tables"
             return _fail(

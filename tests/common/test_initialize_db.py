@@ -85,7 +85,7 @@ def _tables(url: str) -> set[str]:
 @pytest.mark.parametrize(
     ("prog", "main", "app", "key", "good", "table", "bad", "words"), APPS, ids=IDS
 )
-def test_creates_once_refuses_twice_upgrades_when_asked(
+def test_creates_once_leaves_alone_upgrades_when_asked(
     tmp_path, capsys, prog, main, app, key, good, table, bad, words
 ):
     url = f"sqlite:///{tmp_path}/{app}.sqlite"
@@ -94,10 +94,24 @@ def test_creates_once_refuses_twice_upgrades_when_asked(
     assert f"{app} schema at " in capsys.readouterr().out
     assert table in _tables(url)
 
+    # A second run at the newest revision changes nothing and is not an error.
+    assert main([ini]) == 0
+    assert "already initialised and up to date" in capsys.readouterr().out
+
+    # An older schema is left alone without --upgrade: one line naming it.
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        head = conn.exec_driver_sql(f"SELECT version_num FROM alembic_version_{app}").scalar()
+        conn.exec_driver_sql(f"UPDATE alembic_version_{app} SET version_num = 'older'")
+    engine.dispose()
     assert main([ini]) == 1
     err = capsys.readouterr().err
-    assert err.startswith(f"{prog}: the database is already initialised (at revision ")
+    assert err.startswith(f"{prog}: the database is already initialised (at revision older)")
     assert "--upgrade" in err and err.count("\n") == 1
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"UPDATE alembic_version_{app} SET version_num = '{head}'")
+    engine.dispose()
 
     assert main([ini, "--upgrade"]) == 0
     out = capsys.readouterr().out
