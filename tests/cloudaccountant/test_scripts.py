@@ -126,7 +126,7 @@ def test_scheduler_logs_are_found_from_the_configured_paths(tmp_path, fresh_db, 
     assert import_sge.main([ini, "2026-03-01", "2026-03-02"]) == 1
     assert import_uge.main([ini, "2026-03-01", "2026-03-02"]) == 0
     out, err = capsys.readouterr()
-    assert f"{logs}/20260301:9: no exec_host" in err
+    assert f"{logs}/20260301:9: no exec_vnode, exec_host" in err
     assert "controller 1: 5 jobs imported, 3 lines rejected" in out
     assert _count_jobs(url) == 5 + 5 + 2
 
