@@ -72,29 +72,54 @@ def database(args, name: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def run_child(argv: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of a child process."""
+def run_child(argv: list[str], output: list[str] | None = None) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of a child process; its stdout into ``output`` if given."""
     start = time.perf_counter()
-    child = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    elapsed = time.perf_counter() - start
+    with tempfile.TemporaryFile() as out:
+        child = subprocess.Popen(argv, stdout=out if output is not None else subprocess.DEVNULL)
+        _, status, usage = os.wait4(child.pid, 0)
+        elapsed = time.perf_counter() - start
+        if output is not None:
+            out.seek(0)
+            output.extend(out.read().decode().splitlines())
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"bench: {' '.join(argv[:4])}... exited with {status}")
     return elapsed, usage.ru_maxrss / 1024
 
 
+COLUMNS = (
+    "cloud_controller_id, resource_type, cluster, job_id, array_index, submitted_at, "
+    "started_at, ended_at, system_username, cloud_auth_userid, account, queue, name, cores, "
+    "nodes, gpus, state, core_seconds"
+)
+
+
+def baseline_rows(path: str):
+    """The rows import_slurm writes for the generated file, split as they are (no parsing of
+    times, no checks): what both baselines load."""
+    with open(path) as lines:
+        next(lines)
+        for line in lines:
+            f = line.rstrip("\n").split("|", 13)
+            job, _, task = f[0].partition("_")
+            start, end = f[7].replace("T", " "), f[8].replace("T", " ")
+            seconds = int(
+                (dt.datetime.fromisoformat(end) - dt.datetime.fromisoformat(start)).total_seconds()
+            )
+            yield (
+                1, "slurm", f[2], job, int(task) if task else -1, f[6].replace("T", " "),
+                start, end, f[3], "", f[4], f[5], f[13], int(f[9]), int(f[10]), 0, f[12],
+                int(f[9]) * seconds,
+            )  # fmt: skip
+
+
 def plain_insert(url: str, path: str) -> None:
-    """The baseline: the same rows, split and inserted as they are (run as a child)."""
+    """A baseline: the same rows, inserted as they are (run as a child)."""
     import sqlalchemy as sa
 
     engine = sa.create_engine(url)
-    columns = (
-        "cloud_controller_id, resource_type, cluster, job_id, array_index, submitted_at, "
-        "started_at, ended_at, system_username, cloud_auth_userid, account, queue, name, cores, "
-        "nodes, gpus, state, core_seconds"
-    )
     marks = ", ".join(["?" if url.startswith("sqlite") else "%s"] * 18)
-    sql = f"INSERT INTO jobs_plain ({columns}) VALUES ({marks})"  # noqa: S608
+    sql = f"INSERT INTO jobs_plain ({COLUMNS}) VALUES ({marks})"  # noqa: S608
     with engine.begin() as conn:
         if url.startswith("sqlite"):
             conn.exec_driver_sql("CREATE TABLE jobs_plain AS SELECT * FROM jobs WHERE 0")
@@ -103,24 +128,59 @@ def plain_insert(url: str, path: str) -> None:
     raw = engine.raw_connection()
     cursor = raw.cursor()
     batch = []
-    with open(path) as lines:
-        next(lines)
-        for n, line in enumerate(lines):
-            f = line.rstrip("\n").split("|", 13)
-            job, _, task = f[0].partition("_")
-            batch.append(
-                (1, "slurm", f[2], job, int(task) if task else -1, f[6].replace("T", " "),
-                 f[7].replace("T", " "), f[8].replace("T", " "), f[3], "", f[4], f[5], f[13],
-                 int(f[9]), int(f[10]), 0, f[12], n)
-            )  # fmt: skip
-            if len(batch) == 5000:
-                cursor.executemany(sql, batch)
-                raw.commit()
-                batch = []
+    for row in baseline_rows(path):
+        batch.append(row)
+        if len(batch) == 5000:
+            cursor.executemany(sql, batch)
+            raw.commit()
+            batch = []
     if batch:
         cursor.executemany(sql, batch)
         raw.commit()
     raw.close()
+
+
+def load_data(url: str, path: str) -> None:
+    """The bulk-load limit (run as a child): the same rows as a tab-separated file, sorted by
+    end time (the order the importer writes in), then one ``LOAD DATA LOCAL INFILE`` into the
+    ``jobs`` table of a database migrated like the import's (same indexes, same foreign key).
+    Prints the seconds of the LOAD DATA alone: writing and sorting the file is not counted."""
+    import sqlalchemy as sa
+
+    tsv = path + ".tsv"
+
+    def field(value) -> str:
+        text = str(value)
+        if "\\" in text or "\t" in text or "\n" in text:
+            text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+        return text
+
+    with open(tsv + ".unsorted", "w", buffering=1 << 20) as out:
+        for row in baseline_rows(path):
+            out.write("\t".join(map(field, row)) + "\n")
+    subprocess.run(
+        ["sort", "-t", "\t", "-k8,8", "-S", "64M", "-o", tsv, tsv + ".unsorted"],
+        check=True,
+        env={**os.environ, "LC_ALL": "C"},
+    )
+    os.unlink(tsv + ".unsorted")
+    engine = sa.create_engine(url, connect_args={"local_infile": True})
+    with engine.connect() as conn:
+        server = conn.exec_driver_sql("SELECT @@GLOBAL.local_infile").scalar()
+        if str(server) not in ("1", "ON"):
+            raise SystemExit("bench: the server has local_infile OFF (SET GLOBAL local_infile=1)")
+    raw = engine.raw_connection()
+    cursor = raw.cursor()
+    start = time.perf_counter()
+    cursor.execute(
+        f"LOAD DATA LOCAL INFILE '{tsv}' INTO TABLE jobs CHARACTER SET utf8mb4 "
+        "FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' "
+        f"({COLUMNS})"
+    )
+    raw.commit()
+    print(f"{time.perf_counter() - start:.3f}")
+    raw.close()
+    os.unlink(tsv)
 
 
 def query_bench(args, url: str) -> None:
@@ -195,6 +255,17 @@ def query_bench(args, url: str) -> None:
     print(f"  (median first page {statistics.median(first) * 1000:.1f} ms over {args.repeat} runs)")
 
 
+def drop(args, url: str) -> None:
+    if args.sqlite:
+        return
+    import sqlalchemy as sa
+
+    server = sa.create_engine(args.mysql_url)
+    with server.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {sa.engine.make_url(url).database}")
+    server.dispose()
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=1_000_000)
@@ -209,9 +280,13 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-import", action="store_true")
     parser.add_argument("--skip-query", action="store_true")
     parser.add_argument("--plain-insert", help=argparse.SUPPRESS, nargs=2)
+    parser.add_argument("--load-data", help=argparse.SUPPRESS, nargs=2)
     args = parser.parse_args(argv)
     if args.plain_insert:
         plain_insert(*args.plain_insert)
+        return 0
+    if args.load_data:
+        load_data(*args.load_data)
         return 0
     with tempfile.TemporaryDirectory(prefix="scm-acct-bench-") as workdir:
         args.workdir = workdir
@@ -245,6 +320,21 @@ def import_bench(args, workdir: Path) -> None:
         f"baseline bulk INSERT:  {plain:6.2f} s  {args.jobs / plain:>12,.0f} rows/s   "
         f"{plain_rss:6.1f} MB"
     )
+    load_rate = None
+    if not args.sqlite:
+        load_url = database(args, "accountant_load")
+        engine = make_engine({"sqlalchemy.url": load_url})
+        upgrade("cloudaccountant", engine)
+        engine.dispose()
+        said: list[str] = []
+        run_child([sys.executable, __file__, "--load-data", load_url, str(sacct)], said)
+        load = float(said[-1])
+        load_rate = args.jobs / load
+        print(
+            f"baseline LOAD DATA:    {load:6.2f} s  {load_rate:>12,.0f} rows/s   (LOCAL INFILE "
+            "of the same rows, sorted by end time, into a jobs table migrated the same way)"
+        )
+        drop(args, load_url)
     ini = workdir / "acct.ini"
     ini.write_text(
         "[app:main]\nuse = call:cloudaccountant:main\n"
@@ -270,6 +360,11 @@ def import_bench(args, workdir: Path) -> None:
         f"{rss:6.1f} MB peak  ({plain / elapsed:.2f}x the bulk INSERT's speed, "
         f"{elapsed / wc:.0f}x wc -l; goals >= 20,000 jobs/s, < 200 MB)"
     )
+    if load_rate:
+        print(
+            f"  import_slurm / LOAD DATA: {args.jobs / elapsed / load_rate:.2f}x "
+            "the bulk-load rate (goal >= 0.8x)"
+        )
 
 
 if __name__ == "__main__":

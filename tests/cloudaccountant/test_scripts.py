@@ -62,7 +62,7 @@ def _count_jobs(url) -> int:
 def test_initialize_creates_the_schema_once_and_then_refuses(tmp_path, fresh_db, capsys):
     ini = _ini(tmp_path, fresh_db())
     assert initialize_db.main([ini]) == 0
-    assert "cloudaccountant schema at 0004 (was empty)" in capsys.readouterr().out
+    assert "cloudaccountant schema at 0005 (was empty)" in capsys.readouterr().out
     assert initialize_db.main([ini]) == 1
     err = capsys.readouterr().err
     assert err.startswith("initialize_accountant_db: the database is already initialised")
