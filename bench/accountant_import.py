@@ -281,7 +281,11 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-query", action="store_true")
     parser.add_argument("--plain-insert", help=argparse.SUPPRESS, nargs=2)
     parser.add_argument("--load-data", help=argparse.SUPPRESS, nargs=2)
+    parser.add_argument("--time-import", help=argparse.SUPPRESS, nargs=2)
     args = parser.parse_args(argv)
+    if args.time_import:
+        time_import(*args.time_import)
+        return 0
     if args.plain_insert:
         plain_insert(*args.plain_insert)
         return 0
@@ -365,6 +369,72 @@ def import_bench(args, workdir: Path) -> None:
             f"  import_slurm / LOAD DATA: {args.jobs / elapsed / load_rate:.2f}x "
             "the bulk-load rate (goal >= 0.8x)"
         )
+    reimport_bench(args, workdir, sacct, url, ini)
+    drop(args, url)
+
+
+OLD_DAY = "2026-03-02"
+
+
+def reimport_bench(args, workdir: Path, sacct: Path, url: str, ini: Path) -> None:
+    """Re-import one old day (2 March, the jobs that ended on it, as sacct lists them) into the
+    full table, beside a fresh import of the same day into an empty one, and beside the same
+    re-import without the source's job_extents row (every later job read: the old way)."""
+    import sqlalchemy as sa
+
+    from common.db import make_engine
+    from common.migrations import upgrade
+
+    day = workdir / "day.txt"
+    with open(sacct) as src, open(day, "w") as out:
+        out.write(next(src))
+        out.writelines(line for line in src if line.split("|", 9)[8].startswith(OLD_DAY))
+    jobs = len(day.read_text().splitlines()) - 1
+
+    def timed(ini_path: Path) -> float:
+        said: list[str] = []
+        run_child([sys.executable, __file__, "--time-import", str(ini_path), str(day)], said)
+        return float(said[-1])
+
+    again = [timed(ini) for _ in range(3)]
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        extents = conn.exec_driver_sql("SELECT * FROM job_extents").all()
+        conn.exec_driver_sql("DELETE FROM job_extents")
+    unbounded = timed(ini)
+    with engine.begin() as conn:
+        for row in extents:
+            conn.exec_driver_sql("INSERT INTO job_extents VALUES (%s, %s, %s)", tuple(row))
+    engine.dispose()
+    fresh_url = database(args, "accountant_day")
+    engine = make_engine({"sqlalchemy.url": fresh_url})
+    upgrade("cloudaccountant", engine)
+    engine.dispose()
+    fresh_ini = workdir / "fresh.ini"
+    fresh_ini.write_text(ini.read_text().replace(url, fresh_url))
+    fresh = timed(fresh_ini)
+    drop(args, fresh_url)
+    print(
+        f"re-import of {OLD_DAY} ({jobs:,} jobs) into the {args.jobs:,}-job table: "
+        f"{statistics.median(again):,.0f} ms (median of 3: "
+        f"{', '.join(f'{t:,.0f}' for t in again)}); fresh import of the same day into an empty "
+        f"table: {fresh:,.0f} ms; the re-import reading every later job (no job_extents row, "
+        f"the old way): {unbounded:,.0f} ms"
+    )
+
+
+def time_import(ini: str, day_file: str) -> None:
+    """(child) import_slurm of one day's file; prints the milliseconds of main() alone."""
+    from cloudaccountant.scripts import import_slurm
+
+    argv = [ini, OLD_DAY, OLD_DAY, "--controller", "1", "--sacct-output", day_file]
+    start = time.perf_counter()
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (the summary line)
+    status = import_slurm.main(argv)
+    sys.stdout = sys.__stdout__
+    if status != 0:
+        raise SystemExit(f"bench: import_slurm exited with {status}")
+    print(f"{(time.perf_counter() - start) * 1000:.1f}")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from cloudaccountant.importing.controller import read_only_engine
 from cloudaccountant.usage.models import (
     Job,
     JobDaily,
+    JobExtent,
     ServerInstanceDaily,
     StorageDaily,
     UserStorageDaily,
@@ -28,7 +29,7 @@ from tests.cloudaccountant import controller_db as contract
 from tests.cloudaccountant.sshd import sshd_missing, start_sshd
 from tests.conftest import database_url, drop_database, skip_or_fail
 
-USAGE_TABLES = (Job, JobDaily, ServerInstanceDaily, StorageDaily, UserStorageDaily)
+USAGE_TABLES = (Job, JobDaily, JobExtent, ServerInstanceDaily, StorageDaily, UserStorageDaily)
 
 
 def pytest_configure(config):
