@@ -58,7 +58,8 @@ def main(kind: str, prog: str, doc: str, argv=None) -> int:
             raise UsageError(f"no sqlalchemy.cloud.<id>.{kind}.* source is configured")
     except UsageError as exc:
         return fail(prog, str(exc))
-    engine = make_engine({"sqlalchemy.url": _bulk_load_url(settings.db_url)})
+    url = _bulk_load_url(settings.db_url) if settings.bulk_load else settings.db_url
+    engine = make_engine({"sqlalchemy.url": url})
     status = 0
     run = RunRecorder(engine, kind)
     try:

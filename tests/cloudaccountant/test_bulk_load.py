@@ -15,10 +15,11 @@ import sqlalchemy as sa
 from cloudaccountant.importing.jobs import JobImporter, bulk_load_available
 from cloudaccountant.importing.records import JobRecord
 from cloudaccountant.importing.slurm import SacctParser
+from cloudaccountant.scripts import import_slurm
 from cloudaccountant.scripts._jobs import _bulk_load_url
 from common.db import make_engine
 from tests.cloudaccountant.conftest import empty_usage_tables, table_dump
-from tests.cloudaccountant.helpers import UTC, d, jobs, write_sacct
+from tests.cloudaccountant.helpers import UTC, d, jobs, write_ini, write_sacct
 
 
 @pytest.fixture
@@ -118,3 +119,32 @@ def test_any_text_is_loaded_exactly(load_engine):
         assert (row["name"], row["account"], row["queue"]) == (text, text, "q\\")
         assert row["system_username"] == f"u\t{n}"
         assert row["core_seconds"] == 120
+
+
+@pytest.mark.parametrize("bulk_load", ["true", "false"])
+def test_import_bulk_load_chooses_the_path(
+    load_engine, acct_db_url, tmp_path, monkeypatch, bulk_load
+):
+    _mariadb(load_engine)
+    loaded = []
+    real = JobImporter._load_batch
+
+    def spy(self, conn, batch):
+        loaded.append(len(batch))
+        return real(self, conn, batch)
+
+    monkeypatch.setattr(JobImporter, "_load_batch", spy)
+    ini = write_ini(
+        tmp_path / "acct.ini",
+        {
+            "sqlalchemy.accountant.url": acct_db_url,
+            "cloudauth.url": "http://127.0.0.1:9",
+            "sqlalchemy.cloud.1.slurm.server": "local",
+            "import.bulk_load": bulk_load,
+        },
+    )
+    sacct = write_sacct(tmp_path / "sacct.txt", 50)
+    argv = [str(ini), "2026-03-01", "2026-03-31", "--controller", "1", "--sacct-output", str(sacct)]
+    assert import_slurm.main(argv) == 0
+    assert len(jobs(load_engine)) == 50
+    assert loaded == ([50] if bulk_load == "true" else [])
