@@ -122,8 +122,8 @@ def _import(prog, kind, settings, engine, cc, first, last, file, run: RunRecorde
         f"{prog}: controller {cc.id}: {totals['imported']} jobs imported, "
         f"{totals['rejected']} lines rejected, {totals['skipped']} skipped "
         f"({why or 'steps, not run, not ended'}), {totals['outside']} ended outside "
-        f"{first}..{last}; jobs written in {seconds['jobs']:.1f} s, daily rows in "
-        f"{seconds['days']:.1f} s"
+        f"{first}..{last}; jobs written in {seconds['jobs']:.2f} s, daily rows in "
+        f"{seconds['days']:.2f} s"
     )
     return 1 if totals["rejected"] else 0
 
