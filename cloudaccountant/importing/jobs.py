@@ -110,6 +110,7 @@ class JobImporter:
         earliest: dt.datetime | None = None
         latest: dt.datetime | None = None
         longest = dt.timedelta(0)  # the batch's longest job
+        sample: JobRecord | None = None  # the batch's first job: is it stored already?
         # One batch is written (on another thread: the database's time overlaps our parsing)
         # while the next is read; never more, so memory stays at two batches.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="job-writer") as writer:
@@ -121,6 +122,8 @@ class JobImporter:
                 if not window_start <= item.ended_at < window_end:
                     result.outside += 1
                     continue
+                if not batch:
+                    sample = item
                 batch.append(self._row(item))
                 if earliest is None or item.started_at < earliest:
                     earliest = item.started_at
@@ -133,11 +136,11 @@ class JobImporter:
                         result.imported += pending.result()  # raises what the writer raised
                     # The batch is the writer's from here: it sorts it in place, and a list
                     # being sorted reads as empty, so the count is what the writer returns.
-                    pending = writer.submit(self._write, batch, longest)
+                    pending = writer.submit(self._write, batch, longest, sample)
                     batch, longest = [], dt.timedelta(0)
             if pending is not None:
                 result.imported += pending.result()
-        result.imported += self._write(batch, longest)
+        result.imported += self._write(batch, longest, sample)
         result.jobs_seconds = time.perf_counter() - started
         if earliest is not None:
             days = (local_date(earliest, self.tz), local_date(latest, self.tz))
@@ -205,7 +208,12 @@ class JobImporter:
             f"{state}\t{int(job.core_seconds)}\n"
         )
 
-    def _write(self, batch: list[tuple[dt.datetime, object]], longest=dt.timedelta(0)) -> int:
+    def _write(
+        self,
+        batch: list[tuple[dt.datetime, object]],
+        longest: dt.timedelta = dt.timedelta(0),
+        sample: JobRecord | None = None,
+    ) -> int:
         """Upsert one batch in one transaction, in order of end time; the rows written.
 
         The jobs table's secondary indexes lead with (or end in) ``ended_at``, which in a
@@ -221,7 +229,7 @@ class JobImporter:
         with self.engine.begin() as conn:
             self._extend(conn, int(longest.total_seconds()))
             if self._load:
-                self._load_batch(conn, batch)
+                self._load_batch(conn, batch, sample)
                 return len(batch)
             if not self._mysql:
                 for i in range(0, len(batch), STATEMENT_ROWS):
@@ -278,10 +286,16 @@ class JobImporter:
             )
         conn.execute(stmt)
 
-    def _load_batch(self, conn: Connection, batch: list[tuple[dt.datetime, object]]) -> None:
+    def _load_batch(
+        self,
+        conn: Connection,
+        batch: list[tuple[dt.datetime, object]],
+        sample: JobRecord | None = None,
+    ) -> None:
         """MariaDB's bulk load: the batch as a file, ``LOAD DATA LOCAL INFILE ... IGNORE`` into
-        ``jobs``. Rows already there (a re-import) are skipped by IGNORE; when any were, the
-        same file goes into a temporary staging table and one ``INSERT ... SELECT ... ON
+        ``jobs``. Rows already there (a re-import) are skipped by IGNORE; when any were, or
+        when the batch's first job is stored already (one key lookup first), the same file
+        goes into a temporary staging table and one ``INSERT ... SELECT ... ON
         DUPLICATE KEY UPDATE`` brings them up to date, exactly as the multi-row upsert would.
         All in the caller's transaction: a kill leaves nothing of the batch."""
         # An unlinked file, named for the driver through /proc (Linux): nothing is left on
@@ -298,14 +312,14 @@ class JobImporter:
         )
         cursor = conn.connection.dbapi_connection.cursor()
         try:
-            if not self._staging:
+            if not self._staging and not (sample is not None and self._stored(conn, sample)):
                 inserted = cursor.execute(
                     load.format(path=mysql_text(path), mode="IGNORE", table="jobs")
                 )
                 if inserted == len(batch):
                     return
-                # A re-import: the next batches go straight to the staging table.
-                self._staging = True
+            # A re-import: this batch, and the next ones, through the staging table.
+            self._staging = True
             cursor.execute("DROP TEMPORARY TABLE IF EXISTS `jobs_staging`")
             cursor.execute(
                 f"CREATE TEMPORARY TABLE `jobs_staging` ENGINE=InnoDB "  # noqa: S608
@@ -321,6 +335,25 @@ class JobImporter:
         finally:
             cursor.close()
             spool.close()
+
+    def _stored(self, conn: Connection, job: JobRecord) -> bool:
+        """Whether ``job``'s run is stored already (one lookup of the unique key): then the
+        batch is a re-import, and a LOAD DATA IGNORE would only find its rows there."""
+        jobs = Job.__table__
+        probe = (
+            select(jobs.c.id)
+            .where(
+                jobs.c.cloud_controller_id == self.cc_id,
+                jobs.c.resource_type == self.resource_type,
+                jobs.c.cluster == job.cluster,
+                jobs.c.job_id == job.job_id,
+                jobs.c.array_index == job.array_index,
+                jobs.c.submitted_at == job.submitted_at,
+                jobs.c.started_at == job.started_at,
+            )
+            .limit(1)
+        )
+        return conn.execute(probe).first() is not None
 
     def summarise(self, first: dt.date, last: dt.date) -> None:
         """Recompute this source's daily job rows for ``first``..``last`` from the jobs table.

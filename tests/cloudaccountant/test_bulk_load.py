@@ -65,6 +65,11 @@ def test_bulk_load_equals_the_upsert_and_reimports_change_nothing(load_engine, a
     assert table_dump(load_engine) == upserted
     again = _import(load_engine, sacct, 400)
     assert again._staging  # rows already there: through the staging table
+    first = next(SacctParser("x").parse(sacct.read_bytes().splitlines(keepends=True)))
+    with load_engine.connect() as conn:
+        assert again._stored(conn, first)  # so even the first batch skipped LOAD DATA IGNORE
+        first.started_at += dt.timedelta(seconds=1)  # another run of the job: not stored
+        assert not again._stored(conn, first)
     assert table_dump(load_engine) == upserted
 
 
@@ -129,9 +134,9 @@ def test_import_bulk_load_chooses_the_path(
     loaded = []
     real = JobImporter._load_batch
 
-    def spy(self, conn, batch):
+    def spy(self, conn, batch, *rest):
         loaded.append(len(batch))
-        return real(self, conn, batch)
+        return real(self, conn, batch, *rest)
 
     monkeypatch.setattr(JobImporter, "_load_batch", spy)
     ini = write_ini(
