@@ -441,6 +441,41 @@ def reimport_bench(args, workdir: Path, sacct: Path, url: str, ini: Path) -> Non
     print(f"  re-import into the {args.jobs:,}-job table: {median(again)}")
     print(f"  the same reading every later job (no job_extents, the old way): {median(unbounded)}")
     print(f"  fresh import of the day into an empty table: {median([fresh])}")
+    later_read(url)
+
+
+def later_read(url: str) -> None:
+    """The read the day rebuild makes of jobs that ended after the day but ran into it, alone:
+    bounded by the longest job (job_extents), and as it was (every later job's index entry)."""
+    import sqlalchemy as sa
+
+    after = dt.datetime.fromisoformat(OLD_DAY) + dt.timedelta(days=1)
+    sql = (
+        "SELECT started_at, ended_at, cores, cloud_auth_userid, cluster, queue, system_username "
+        "FROM jobs FORCE INDEX (ix_jobs_ended_started) WHERE cloud_controller_id = 1 "
+        "AND resource_type = 'slurm' AND ended_at > %(after)s AND started_at < %(after)s"
+    )
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        longest = conn.exec_driver_sql("SELECT MAX(longest_seconds) FROM job_extents").scalar()
+        bound = after + dt.timedelta(seconds=longest)
+        timings = {}
+        for name, text, params in (
+            ("bounded", sql + " AND ended_at <= %(bound)s", {"after": after, "bound": bound}),
+            ("every later job", sql, {"after": after}),
+        ):
+            runs = []
+            for _ in range(5):
+                t0 = time.perf_counter()
+                rows = len(conn.exec_driver_sql(text, params).all())
+                runs.append((time.perf_counter() - t0) * 1000)
+            timings[name] = (statistics.median(runs), rows)
+    engine.dispose()
+    print(
+        "  the rebuild's read of later jobs that ran into the day, alone (median of 5): "
+        + "; ".join(f"{k} {ms:,.1f} ms ({n:,} rows)" for k, (ms, n) in timings.items())
+        + f"; bound: the longest job, {longest:,} s"
+    )
 
 
 def time_import(ini: str, day_file: str) -> None:
