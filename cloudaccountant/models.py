@@ -5,6 +5,7 @@ from cloudaccountant.meta import Base
 from cloudaccountant.usage.models import (
     Job,
     JobDaily,
+    JobExtent,
     ResourceFamilyRow,
     ResourceTypeRow,
     ServerInstanceDaily,
@@ -17,6 +18,7 @@ __all__ = [
     "ImportRun",
     "Job",
     "JobDaily",
+    "JobExtent",
     "ResourceFamilyRow",
     "ResourceTypeRow",
     "ServerInstanceDaily",

@@ -59,6 +59,7 @@ class AccountantSettings:
     controllers: tuple[ControllerSources, ...]
     batch_size: int
     ssh_options: tuple[str, ...]
+    bulk_load: bool = True  # MariaDB: job batches by LOAD DATA LOCAL INFILE when allowed
 
     @property
     def controller_ids(self) -> frozenset[int]:
@@ -93,6 +94,7 @@ class AccountantSettings:
             controllers=_controllers(raw),
             batch_size=r.int("import.batch_size", 50000, minimum=1),
             ssh_options=tuple(r.str("import.ssh_options", "-o BatchMode=yes").split()),
+            bulk_load=r.bool("import.bulk_load", True),
         )
 
 

@@ -9,6 +9,8 @@ any point leaves committed job rows that the next run simply upserts again befor
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from cloudaccountant.importing.days import (
     day_bounds,
@@ -27,7 +29,7 @@ from cloudaccountant.importing.days import (
 )
 from cloudaccountant.importing.records import JobRecord, Rejected
 from cloudaccountant.importing.upsert import mysql_execute, mysql_text, mysql_upsert_sql, upsert
-from cloudaccountant.usage.models import Job, JobDaily
+from cloudaccountant.usage.models import Job, JobDaily, JobExtent
 
 JOB_KEY = (
     "cloud_controller_id",
@@ -53,6 +55,8 @@ class ImportResult:
     rejected: list[Rejected] = field(default_factory=list)
     rejected_count: int = 0
     summary_days: tuple[dt.date, dt.date] | None = None
+    jobs_seconds: float = 0.0  # reading and writing the jobs
+    days_seconds: float = 0.0  # recomputing the daily rows
 
     MAX_KEPT = 1000  # rejections kept for the report; all are counted
 
@@ -87,6 +91,10 @@ class JobImporter:
         self._users: dict[str, object] = {}  # system user -> its mapped user, ready to write
         self._texts: dict[str, str] = {}
         self._prefix = f"({int(cloud_controller_id)},{mysql_text(resource_type)},"
+        # MariaDB with LOCAL INFILE on both ends: batches go in by LOAD DATA (see _load).
+        self._load = self._mysql and bulk_load_available(engine)
+        self._staging = False  # set once a batch met rows already stored
+        self._tsv_prefix = f"{int(cloud_controller_id)}\t{_tsv(resource_type)}\t"
 
     def run(
         self,
@@ -97,9 +105,12 @@ class JobImporter:
     ) -> ImportResult:
         window_start, window_end = range_bounds(first, last, self.tz)
         result = ImportResult()
+        started = time.perf_counter()
         batch: list[tuple[dt.datetime, object]] = []
         earliest: dt.datetime | None = None
         latest: dt.datetime | None = None
+        longest = dt.timedelta(0)  # the batch's longest job
+        sample: JobRecord | None = None  # the batch's first job: is it stored already?
         # One batch is written (on another thread: the database's time overlaps our parsing)
         # while the next is read; never more, so memory stays at two batches.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="job-writer") as writer:
@@ -111,25 +122,31 @@ class JobImporter:
                 if not window_start <= item.ended_at < window_end:
                     result.outside += 1
                     continue
+                if not batch:
+                    sample = item
                 batch.append(self._row(item))
                 if earliest is None or item.started_at < earliest:
                     earliest = item.started_at
                 if latest is None or item.ended_at > latest:
                     latest = item.ended_at
+                if item.ended_at - item.started_at > longest:
+                    longest = item.ended_at - item.started_at
                 if len(batch) >= self.batch_size:
                     if pending is not None:
                         result.imported += pending.result()  # raises what the writer raised
                     # The batch is the writer's from here: it sorts it in place, and a list
                     # being sorted reads as empty, so the count is what the writer returns.
-                    pending = writer.submit(self._write, batch)
-                    batch = []
+                    pending = writer.submit(self._write, batch, longest, sample)
+                    batch, longest = [], dt.timedelta(0)
             if pending is not None:
                 result.imported += pending.result()
-        result.imported += self._write(batch)
+        result.imported += self._write(batch, longest, sample)
+        result.jobs_seconds = time.perf_counter() - started
         if earliest is not None:
             days = (local_date(earliest, self.tz), local_date(latest, self.tz))
             self.summarise(*days)
             result.summary_days = days
+        result.days_seconds = time.perf_counter() - started - result.jobs_seconds
         return result
 
     def _row(self, job: JobRecord) -> tuple[dt.datetime, object]:
@@ -139,9 +156,13 @@ class JobImporter:
         user = self._users.get(job.system_username)
         if user is None:
             userid = self.user_map.get(job.system_username, "")
-            user = self._users[job.system_username] = (
-                (mysql_text(job.system_username), mysql_text(userid)) if self._mysql else userid
-            )
+            if self._load:
+                user = f"{_tsv(job.system_username)}\t{_tsv(userid)}"
+            elif self._mysql:
+                user = (mysql_text(job.system_username), mysql_text(userid))
+            else:
+                user = userid
+            self._users[job.system_username] = user
         if not self._mysql:
             return job.ended_at, (
                 self.cc_id, self.resource_type, job.cluster, job.job_id, job.array_index,
@@ -149,6 +170,8 @@ class JobImporter:
                 job.account, job.queue, job.name, job.cores, job.nodes, job.gpus, job.state,
                 job.core_seconds,
             )  # fmt: skip
+        if self._load:
+            return job.ended_at, self._tsv_row(job, user)
         texts = self._texts  # cluster, account, queue, state: a few values, rendered once
         if len(texts) > 100_000:
             texts.clear()
@@ -166,7 +189,31 @@ class JobImporter:
             f"{int(job.core_seconds)})"
         )
 
-    def _write(self, batch: list[tuple[dt.datetime, object]]) -> int:
+    def _tsv_row(self, job: JobRecord, user: str) -> str:
+        """The row as a line of LOAD DATA's default format (tab-separated, backslash escapes),
+        in ``JOB_COLUMNS`` order."""
+        texts = self._texts
+        if len(texts) > 100_000:
+            texts.clear()
+        cluster = texts.get(job.cluster) or texts.setdefault(job.cluster, _tsv(job.cluster))
+        account = texts.get(job.account) or texts.setdefault(job.account, _tsv(job.account))
+        queue = texts.get(job.queue) or texts.setdefault(job.queue, _tsv(job.queue))
+        state = texts.get(job.state) or texts.setdefault(job.state, _tsv(job.state))
+        return (
+            f"{self._tsv_prefix}{cluster}\t{_tsv(job.job_id)}\t{int(job.array_index)}\t"
+            f"{job.submitted_at.isoformat(' ', 'seconds')}\t"
+            f"{job.started_at.isoformat(' ', 'seconds')}\t"
+            f"{job.ended_at.isoformat(' ', 'seconds')}\t{user}\t{account}\t{queue}\t"
+            f"{_tsv(job.name)}\t{int(job.cores)}\t{int(job.nodes)}\t{int(job.gpus)}\t"
+            f"{state}\t{int(job.core_seconds)}\n"
+        )
+
+    def _write(
+        self,
+        batch: list[tuple[dt.datetime, object]],
+        longest: dt.timedelta = dt.timedelta(0),
+        sample: JobRecord | None = None,
+    ) -> int:
         """Upsert one batch in one transaction, in order of end time; the rows written.
 
         The jobs table's secondary indexes lead with (or end in) ``ended_at``, which in a
@@ -180,6 +227,10 @@ class JobImporter:
         self._written += len(batch)
         table = Job.__table__
         with self.engine.begin() as conn:
+            self._extend(conn, int(longest.total_seconds()))
+            if self._load:
+                self._load_batch(conn, batch, sample)
+                return len(batch)
             if not self._mysql:
                 for i in range(0, len(batch), STATEMENT_ROWS):
                     rows = [
@@ -203,6 +254,106 @@ class JobImporter:
                     conn, mysql_upsert_sql(table, JOB_COLUMNS, JOB_CHANGING, ",".join(chunk))
                 )
         return len(batch)
+
+    def _extend(self, conn: Connection, seconds: int) -> None:
+        """Raise this source's longest job to ``seconds`` (in the batch's transaction)."""
+        extents = JobExtent.__table__
+        values = {
+            "resource_type": self.resource_type,
+            "cloud_controller_id": self.cc_id,
+            "longest_seconds": seconds,
+        }
+        if self._mysql:
+            from sqlalchemy.dialects.mysql import insert
+
+            stmt = insert(extents).values(values)
+            stmt = stmt.on_duplicate_key_update(
+                longest_seconds=func.greatest(
+                    extents.c.longest_seconds, stmt.inserted.longest_seconds
+                )
+            )
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+
+            stmt = insert(extents).values(values)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["resource_type", "cloud_controller_id"],
+                set_={
+                    "longest_seconds": func.max(
+                        extents.c.longest_seconds, stmt.excluded.longest_seconds
+                    )
+                },
+            )
+        conn.execute(stmt)
+
+    def _load_batch(
+        self,
+        conn: Connection,
+        batch: list[tuple[dt.datetime, object]],
+        sample: JobRecord | None = None,
+    ) -> None:
+        """MariaDB's bulk load: the batch as a file, ``LOAD DATA LOCAL INFILE ... IGNORE`` into
+        ``jobs``. Rows already there (a re-import) are skipped by IGNORE; when any were, or
+        when the batch's first job is stored already (one key lookup first), the same file
+        goes into a temporary staging table and one ``INSERT ... SELECT ... ON
+        DUPLICATE KEY UPDATE`` brings them up to date, exactly as the multi-row upsert would.
+        All in the caller's transaction: a kill leaves nothing of the batch."""
+        # An unlinked file, named for the driver through /proc (Linux): nothing is left on
+        # disk whatever happens to the process.
+        spool = tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="\n")  # noqa: SIM115
+        spool.writelines(row for _, row in batch)
+        spool.flush()
+        path = f"/proc/self/fd/{spool.fileno()}"
+        columns = ",".join(f"`{n}`" for n in JOB_COLUMNS)
+        load = (
+            "LOAD DATA LOCAL INFILE {path} {mode} INTO TABLE `{table}` CHARACTER SET utf8mb4 "
+            "FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' "
+            f"({columns})"
+        )
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            if not self._staging and not (sample is not None and self._stored(conn, sample)):
+                inserted = cursor.execute(
+                    load.format(path=mysql_text(path), mode="IGNORE", table="jobs")
+                )
+                if inserted == len(batch):
+                    return
+            # A re-import: this batch, and the next ones, through the staging table.
+            self._staging = True
+            cursor.execute("DROP TEMPORARY TABLE IF EXISTS `jobs_staging`")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE `jobs_staging` ENGINE=InnoDB "  # noqa: S608
+                f"SELECT {columns} FROM `jobs` WHERE 0"
+            )
+            cursor.execute(load.format(path=mysql_text(path), mode="", table="jobs_staging"))
+            update = ",".join(f"`{n}`=VALUES(`{n}`)" for n in JOB_CHANGING)
+            cursor.execute(
+                f"INSERT INTO `jobs` ({columns}) SELECT {columns} FROM `jobs_staging` "  # noqa: S608
+                f"ON DUPLICATE KEY UPDATE {update}"
+            )
+            cursor.execute("DROP TEMPORARY TABLE `jobs_staging`")
+        finally:
+            cursor.close()
+            spool.close()
+
+    def _stored(self, conn: Connection, job: JobRecord) -> bool:
+        """Whether ``job``'s run is stored already (one lookup of the unique key): then the
+        batch is a re-import, and a LOAD DATA IGNORE would only find its rows there."""
+        jobs = Job.__table__
+        probe = (
+            select(jobs.c.id)
+            .where(
+                jobs.c.cloud_controller_id == self.cc_id,
+                jobs.c.resource_type == self.resource_type,
+                jobs.c.cluster == job.cluster,
+                jobs.c.job_id == job.job_id,
+                jobs.c.array_index == job.array_index,
+                jobs.c.submitted_at == job.submitted_at,
+                jobs.c.started_at == job.started_at,
+            )
+            .limit(1)
+        )
+        return conn.execute(probe).first() is not None
 
     def summarise(self, first: dt.date, last: dt.date) -> None:
         """Recompute this source's daily job rows for ``first``..``last`` from the jobs table.
@@ -235,8 +386,18 @@ class JobImporter:
                 # Fresh index statistics after a bulk load: without them MariaDB scans the
                 # whole source instead of one day's range of ended_at.
                 conn.exec_driver_sql("ANALYZE TABLE jobs")
-            # Jobs that ended after the range but ran into it.
-            later = (*source, jobs.c.ended_at > range_end, jobs.c.started_at < range_end)
+            # Jobs that ended after the range but ran into it: none ended later than the
+            # range's end plus this source's longest job, so one bounded index range.
+            extents = JobExtent.__table__
+            longest = conn.execute(
+                select(extents.c.longest_seconds).where(
+                    extents.c.cloud_controller_id == self.cc_id,
+                    extents.c.resource_type == self.resource_type,
+                )
+            ).scalar()
+            later = [*source, jobs.c.ended_at > range_end, jobs.c.started_at < range_end]
+            if longest is not None:
+                later.append(jobs.c.ended_at <= range_end + dt.timedelta(seconds=longest))
             split(conn.execute(_by_end(select(*columns).where(*later))))
             for day in reversed(list(days(first, last))):
                 start, end = day_bounds(day, self.tz)
@@ -297,3 +458,25 @@ def _ended(item: tuple[dt.datetime, object]) -> dt.datetime:
 
 def _zero() -> list[int]:
     return [0, 0]
+
+
+def _tsv(value: str) -> str:
+    """A text field of LOAD DATA's default format: backslash, tab and newline escaped."""
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        value = (
+            value.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
+    return value
+
+
+def bulk_load_available(engine: Engine) -> bool:
+    """Whether ``LOAD DATA LOCAL INFILE`` works on this engine: the client was created with
+    ``local_infile`` (the import scripts' engine is) and the server has ``local_infile`` ON."""
+    if engine.dialect.name != "mysql" or not engine.url.query.get("local_infile"):
+        return False
+    with engine.connect() as conn:
+        value = conn.exec_driver_sql("SELECT @@GLOBAL.local_infile").scalar()
+    return str(value) in ("1", "ON")

@@ -63,20 +63,22 @@ class SshSource:
     @contextlib.contextmanager
     def open(self, path: str):
         reader = "gzip -dc" if path.endswith(".gz") else "cat"
-        with _stream(self._ssh(f"{reader} -- {shlex.quote(path)}"), None, self.label) as lines:
+        command = f"{reader} -- {shlex.quote(path)}"
+        with _stream(self._ssh(command), None, self.label, command) as lines:
             yield lines
 
     def listdir(self, path: str) -> list[str] | None:
         quoted = shlex.quote(path)
         command = f"if [ -d {quoted} ]; then ls -1 -- {quoted}; else echo __file__; fi"
-        with _stream(self._ssh(command), None, self.label) as lines:
+        with _stream(self._ssh(command), None, self.label, f"ls -1 -- {quoted}") as lines:
             names = [line.decode("utf-8", "replace").rstrip("\n") for line in lines]
         return None if names == ["__file__"] else sorted(names)
 
     @contextlib.contextmanager
     def run(self, argv: Sequence[str], env: dict[str, str] | None = None):
         prefix = ["env", *(f"{k}={v}" for k, v in (env or {}).items())] if env else []
-        with _stream(self._ssh(shlex.join([*prefix, *argv])), None, self.label) as lines:
+        command = shlex.join([*prefix, *argv])
+        with _stream(self._ssh(command), None, self.label, shlex.join(argv)) as lines:
             yield lines
 
 
@@ -100,9 +102,18 @@ def parse_location(location: str, ssh_options: tuple[str, ...] = ()):
     return LocalSource(), location
 
 
+# ssh's own exit status when it could not run the command (no connection, refused login...).
+SSH_FAILED = 255
+
+
 @contextlib.contextmanager
-def _stream(argv: list[str], env, label: str):
-    """Run ``argv``, yield its stdout line by line; a non-zero exit raises SourceError."""
+def _stream(argv: list[str], env, label: str, remote: str | None = None):
+    """Run ``argv``, yield its stdout line by line; a non-zero exit raises SourceError.
+
+    ``remote`` is the command ``argv`` runs over ssh: the error then tells ssh's own failure
+    (exit 255: no connection, refused key, unknown host key) from the command's. The message is
+    one line: the command's stderr, its lines joined.
+    """
     with tempfile.TemporaryFile() as errors:
         try:
             process = subprocess.Popen(  # noqa: S603  (argv from settings, never a shell)
@@ -121,5 +132,11 @@ def _stream(argv: list[str], env, label: str):
             code = process.wait()
         if code != 0:
             errors.seek(0)
-            tail = errors.read()[-500:].decode("utf-8", "replace").strip()
-            raise SourceError(f"{label}: {argv[0]} exited with {code}: {tail}")
+            text = errors.read()[-2000:].decode("utf-8", "replace")
+            said = "; ".join(line.strip() for line in text.splitlines() if line.strip())
+            said = said[-500:] or "(nothing on stderr)"
+            if remote is None:
+                raise SourceError(f"{label}: {argv[0]} exited with {code}: {said}")
+            if code == SSH_FAILED:
+                raise SourceError(f"{label}: ssh failed (exit {code}): {said}")
+            raise SourceError(f"{label}: {remote!r} exited with {code} there: {said}")

@@ -7,6 +7,7 @@ import contextlib
 import sys
 from collections import Counter
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from cloudaccountant.importing.controller import read_only_engine, user_map
@@ -57,7 +58,8 @@ def main(kind: str, prog: str, doc: str, argv=None) -> int:
             raise UsageError(f"no sqlalchemy.cloud.<id>.{kind}.* source is configured")
     except UsageError as exc:
         return fail(prog, str(exc))
-    engine = make_engine({"sqlalchemy.url": settings.db_url})
+    url = _bulk_load_url(settings.db_url) if settings.bulk_load else settings.db_url
+    engine = make_engine({"sqlalchemy.url": url})
     status = 0
     run = RunRecorder(engine, kind)
     try:
@@ -77,6 +79,16 @@ def main(kind: str, prog: str, doc: str, argv=None) -> int:
     return status
 
 
+def _bulk_load_url(url: str) -> str:
+    """The accountant's URL with the client's LOCAL INFILE on (MariaDB/MySQL): the job
+    importer loads its batches with ``LOAD DATA LOCAL INFILE`` when the server allows it too.
+    Only this engine, which sends only the importer's own batch files, has it on."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "mysql":
+        return url
+    return parsed.update_query_dict({"local_infile": "1"}).render_as_string(hide_password=False)
+
+
 def _import(prog, kind, settings, engine, cc, first, last, file, run: RunRecorder) -> int:
     users = {}
     if "users" in cc.urls:
@@ -87,6 +99,7 @@ def _import(prog, kind, settings, engine, cc, first, last, file, run: RunRecorde
             source_engine.dispose()
     importer = JobImporter(engine, cc.id, kind, settings.timezone, users, settings.batch_size)
     totals = {"imported": 0, "rejected": 0, "skipped": 0, "outside": 0}
+    seconds = {"jobs": 0.0, "days": 0.0}
     reasons: Counter[str] = Counter()
     for parser, opened in _inputs(kind, settings, cc, first, last, file):
         with opened as lines:
@@ -101,13 +114,16 @@ def _import(prog, kind, settings, engine, cc, first, last, file, run: RunRecorde
             rejected=result.rejected_count,
         )
         totals["outside"] += result.outside
+        seconds["jobs"] += result.jobs_seconds
+        seconds["days"] += result.days_seconds
     sys.stderr.flush()
     why = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
     print(
         f"{prog}: controller {cc.id}: {totals['imported']} jobs imported, "
         f"{totals['rejected']} lines rejected, {totals['skipped']} skipped "
         f"({why or 'steps, not run, not ended'}), {totals['outside']} ended outside "
-        f"{first}..{last}"
+        f"{first}..{last}; jobs written in {seconds['jobs']:.2f} s, daily rows in "
+        f"{seconds['days']:.2f} s"
     )
     return 1 if totals["rejected"] else 0
 

@@ -164,3 +164,19 @@ DAILY_TABLES = {
     "server_instance": ServerInstanceDaily,
     "job": JobDaily,
 }
+
+
+class JobExtent(Base):
+    """The longest job (end - start, in seconds) each scheduler source has written.
+
+    Bounds the importer's read of jobs that ended after a range but ran into it: they ended
+    before the range's end plus this, so an old day is rebuilt from an index range, not from
+    every later job (migration 0005). Written in the transaction of each batch of jobs; it only
+    grows, so it is never smaller than a stored job's length.
+    """
+
+    __tablename__ = "job_extents"
+
+    resource_type: Mapped[str] = mapped_column(ForeignKey(TYPE_FK), primary_key=True)
+    cloud_controller_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    longest_seconds: Mapped[int] = mapped_column(BigInteger)

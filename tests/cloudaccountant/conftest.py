@@ -18,6 +18,7 @@ from cloudaccountant.importing.controller import read_only_engine
 from cloudaccountant.usage.models import (
     Job,
     JobDaily,
+    JobExtent,
     ServerInstanceDaily,
     StorageDaily,
     UserStorageDaily,
@@ -25,13 +26,27 @@ from cloudaccountant.usage.models import (
 from common.db import make_engine
 from common.migrations import upgrade
 from tests.cloudaccountant import controller_db as contract
-from tests.conftest import database_url, drop_database
+from tests.cloudaccountant.sshd import sshd_missing, start_sshd
+from tests.conftest import database_url, drop_database, skip_or_fail
 
-USAGE_TABLES = (Job, JobDaily, ServerInstanceDaily, StorageDaily, UserStorageDaily)
+USAGE_TABLES = (Job, JobDaily, JobExtent, ServerInstanceDaily, StorageDaily, UserStorageDaily)
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slurm: needs a real Slurm with slurmdbd (Debian slurm-wlm)")
+    config.addinivalue_line("markers", "ssh: needs a real OpenSSH server (Debian openssh-server)")
+
+
+@pytest.fixture(scope="session")
+def sshd():
+    """A real sshd on loopback (tests/cloudaccountant/sshd.py). Skips where OpenSSH is absent;
+    fails instead under ``SCM_REQUIRE_ALL_TIERS=1``."""
+    reason = sshd_missing()
+    if reason:
+        skip_or_fail(reason)
+    server = start_sshd()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -34,7 +34,8 @@ def test_pbs_end_records_are_jobs_and_bad_lines_are_reported():
     parser = PbsParser("pbs_20260301")
     items = _items(parser, "pbs_20260301")
     assert [str(i) for i in items if isinstance(i, Rejected)] == [
-        "pbs_20260301:9: no exec_host, Resource_List.ncpus or Resource_List.nodes for cores",
+        "pbs_20260301:9: no exec_vnode, exec_host, resources_used.ncpus, Resource_List.ncpus or "
+        "Resource_List.nodes for cores",
         "pbs_20260301:10: start 'abc' is not a UNIX time",
         "pbs_20260301:11: not a PBS accounting record",
     ]

@@ -62,7 +62,7 @@ def _count_jobs(url) -> int:
 def test_initialize_creates_the_schema_once_and_then_refuses(tmp_path, fresh_db, capsys):
     ini = _ini(tmp_path, fresh_db())
     assert initialize_db.main([ini]) == 0
-    assert "cloudaccountant schema at 0004 (was empty)" in capsys.readouterr().out
+    assert "cloudaccountant schema at 0005 (was empty)" in capsys.readouterr().out
     assert initialize_db.main([ini]) == 1
     err = capsys.readouterr().err
     assert err.startswith("initialize_accountant_db: the database is already initialised")
@@ -126,7 +126,7 @@ def test_scheduler_logs_are_found_from_the_configured_paths(tmp_path, fresh_db, 
     assert import_sge.main([ini, "2026-03-01", "2026-03-02"]) == 1
     assert import_uge.main([ini, "2026-03-01", "2026-03-02"]) == 0
     out, err = capsys.readouterr()
-    assert f"{logs}/20260301:9: no exec_host" in err
+    assert f"{logs}/20260301:9: no exec_vnode, exec_host" in err
     assert "controller 1: 5 jobs imported, 3 lines rejected" in out
     assert _count_jobs(url) == 5 + 5 + 2
 

@@ -25,6 +25,11 @@ def test_the_production_ini_parses():
     assert cc.id == 1 and set(cc.urls) == {"instances", "storage", "user_storage", "users"}
     assert settings.timezone.key == "UTC" and settings.batch_size == 50000
     assert settings.ssh_options == ("-o", "BatchMode=yes", "-o", "ConnectTimeout=15")
+    assert settings.bulk_load is True
+    off = AccountantSettings.from_raw(
+        {**_app_settings(INI / "cloudaccountant.ini"), "import.bulk_load": "false"}
+    )
+    assert off.bulk_load is False
 
 
 def test_the_demo_ini_parses(tmp_path):
@@ -56,6 +61,7 @@ BASE = {"sqlalchemy.accountant.url": "sqlite://", "cloudauth.url": "http://127.0
         ),
         ({"sqlalchemy.cloud.1.sge.cluster": "c"}, "sqlalchemy.cloud.1.sge.path is required"),
         ({"import.batch_size": "0"}, "import.batch_size must be at least 1"),
+        ({"import.bulk_load": "sometimes"}, "import.bulk_load must be true or false"),
     ],
 )
 def test_bad_settings_stop_with_the_setting_named(extra, message):

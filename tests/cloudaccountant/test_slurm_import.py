@@ -161,7 +161,7 @@ class SlowSortingImporter(JobImporter):
     """Sorts each batch slowly before writing it, as a loaded host may: CPython's ``list.sort``
     shows the list as empty while it sorts, and the reader thread goes on meanwhile."""
 
-    def _write(self, batch):
+    def _write(self, batch, *rest):
         first = [True]
 
         def slow_key(item):
@@ -171,7 +171,7 @@ class SlowSortingImporter(JobImporter):
             return item[0]
 
         batch.sort(key=slow_key)
-        return super()._write(batch)
+        return super()._write(batch, *rest)
 
 
 def test_the_count_is_the_rows_written_while_the_writer_sorts(acct_db, tmp_path):
