@@ -24,6 +24,7 @@ def main(global_config, **raw):
         config.include("cloudauth.tokens")
         config.include("cloudauth.users.apikeys")
         config.include("cloudauth.ldap.setup")
+        config.include("cloudauth.registration")
         config.include("cloudauth.routes")
         config.scan("cloudauth", ignore=["cloudauth.migrations", "cloudauth.scripts"])
     return make_wsgi_app(config)
