@@ -23,8 +23,9 @@ from common.migrations import upgrade
 DEMO_KEY = "ZGVtby1vbmx5LWtleS1kby1ub3QtdXNlLWluLXByb2Q="
 
 
-# The demo's base ports: portal, cloudauth, cloudaccountant, (unused), cloudcontroller, simulator.
-DEMO_PORTS = range(7690, 7696)
+# The demo's base ports: portal, cloudauth, cloudaccountant, (unused), cloudcontroller, simulator,
+# mail sink.
+DEMO_PORTS = range(7690, 7697)
 
 
 def free_demo_offset() -> int:
