@@ -129,6 +129,7 @@ def test_whitelist_refusal_and_the_manage_whitelist_page(whitelist_system, mail_
     admin = open_tour(label="admin")
     steps.log_in(admin, portal, "admin", "Penguin")
     steps.change_default_password(admin, "Penguin")
+    admin.check("nodes")
     steps.go(admin, "Manage Whitelist", "whitelist")
     entries = admin.page.get_by_label("Addresses or domains, one per line")
     admin.fill(entries, f"{email}\nnot an address\n@{tag}.example.org")

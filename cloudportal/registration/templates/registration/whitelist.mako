@@ -4,7 +4,7 @@
 % if enforced:
 <p>Only the addresses and domains listed here may register, and a directory (LDAP) user whose address is not listed cannot complete a first login.</p>
 % else:
-<div class="alert alert-info" role="status">The list is kept but not applied: <code>registration.type</code> is not <code>whitelist</code> in cloudportal.ini, so anyone may register.</div>
+<div class="alert alert-info" role="status">The list is kept but not applied: <strong>registration.type</strong> is not <strong>whitelist</strong> in cloudportal.ini, so anyone may register.</div>
 % endif
 
 <h2 class="h4">Add entries</h2>
@@ -23,7 +23,7 @@
   <div class="form-group">
     <label for="f-entries">Addresses or domains, one per line</label>
     <textarea id="f-entries" name="entries" rows="5" class="form-control${' is-invalid' if errors else ''}" aria-describedby="f-entries-help${' whitelist-errors' if errors else ''}">${text}</textarea>
-    <small id="f-entries-help" class="form-text text-muted">An address (<code>ann@example.edu</code>) lets that address register; a domain (<code>@example.edu</code>) lets every address at exactly that domain register (not its subdomains).</small>
+    <small id="f-entries-help" class="form-text text-muted">An address (“ann@example.edu”) lets that address register; a domain (“@example.edu”) lets every address at exactly that domain register (not its subdomains).</small>
   </div>
   <button type="submit" class="btn btn-primary btn-sm">Add to the whitelist</button>
 </form>
