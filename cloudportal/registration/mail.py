@@ -42,7 +42,11 @@ class SMTPMailer:
 
     def send(self, to: str, subject: str, body: str) -> None:
         s = self.settings
-        context = ssl.create_default_context()
+        cafile = s.verify_tls if isinstance(s.verify_tls, str) else None
+        context = ssl.create_default_context(cafile=cafile)
+        if s.verify_tls is False:  # the operator's explicit choice (mail.verify_tls = false)
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
         try:
             if s.ssl:
                 client = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=context)

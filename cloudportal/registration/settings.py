@@ -3,6 +3,7 @@ rest of the portal's settings; a bad value is a :class:`ConfigError` naming it."
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from urllib.parse import urlparse
@@ -24,6 +25,7 @@ class MailSettings:
     password: str | None
     sender: str
     timeout: float
+    verify_tls: bool | str = True  # or the path of a CA bundle
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,18 @@ def parse_mail(r: Raw) -> MailSettings:
     sender = r.str("mail.sender", "scm-portal@localhost").strip()
     if not _SENDER.match(sender):
         raise ConfigError(f"setting mail.sender must be an email address, not {sender!r}")
+    verify: bool | str = True
+    value = (r.str("mail.verify_tls", "true") or "true").strip()
+    if value.lower() in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+        verify = r.bool("mail.verify_tls", True)
+    elif os.path.isfile(value):
+        verify = value
+    else:
+        raise ConfigError(
+            f"setting mail.verify_tls: true, false or a CA bundle file, not {value!r}"
+        )
     return MailSettings(
+        verify_tls=verify,
         host=host,
         port=port,
         starttls=starttls,
