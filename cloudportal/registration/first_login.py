@@ -2,10 +2,10 @@
 
 Cloud Auth creates an LDAP user's account at their first ``/auth/login``; the portal decides
 whether that login may go on. A login is a first login when the portal has never completed one
-for the user (``portal_seen_users``) and the user has no system account yet (so the users of a
-site that turns the whitelist on later are not shut out). A refused user's token is revoked and
-nothing further is set up; their next login is checked again, so adding them to the list is
-enough to let them in."""
+for the user while the whitelist applied (``portal_seen_users``) and the user has no system
+account yet (so the users of a site that turns the whitelist on later are not shut out). A
+refused user's token is revoked and nothing further is set up; their next login is checked
+again, so adding them to the list is enough to let them in."""
 
 from __future__ import annotations
 
@@ -31,16 +31,12 @@ def first_login_refusal(
 ) -> str | None:
     """None when the login may go on (and the user is remembered as seen); else the message to
     show. The caller revokes the token and signs nobody in when a message comes back."""
+    if not request.registry["scm.settings"].registration.whitelist:
+        return None  # no list to apply: the portal's database is not even touched
     db = request.db
     if db.get(SeenUser, userid) is not None:
         return None
-    reg = request.registry["scm.settings"].registration
-    if (
-        reg.whitelist
-        and registration_source in GOVERNED_SOURCES
-        and not system_accounts
-        and not allows(db, email)
-    ):
+    if registration_source in GOVERNED_SOURCES and not system_accounts and not allows(db, email):
         log.info("first login refused: the address is not on the registration whitelist")
         return REFUSED
     try:

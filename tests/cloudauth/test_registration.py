@@ -32,8 +32,11 @@ def test_register_creates_a_portal_account_with_the_asked_role_and_audits_it(tes
     event = db.scalar(select(AuditEvent).where(AuditEvent.event == "user.registered"))
     assert event.subject_userid == user.id and event.client_addr == "198.51.100.7"
     assert "via 127.0.0.1" in event.detail and NEW_PASSWORD not in event.detail
-    # the new account logs in
-    assert login(testapp, "new.person@example.edu", NEW_PASSWORD)["X-Auth-Token"]
+    # the new account logs in, and the login answer names where it came from
+    answer = testapp.post(
+        "/auth/login", {"username": "new.person@example.edu", "password": NEW_PASSWORD}
+    ).json
+    assert answer["data"]["registration_source"] == "portal"
 
 
 def test_register_without_role_gives_no_role(testapp, db):
