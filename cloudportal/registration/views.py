@@ -51,8 +51,10 @@ def _site(request) -> str:
 
 
 def _link(request, route: str, **kw) -> str:
-    """An absolute link for a mail: on ``site.url``, never on the request's Host header."""
-    return _reg(request).site_url + request.route_path(route, **kw)
+    """An absolute link for a mail: on ``site.url`` (the portal's public root, a path prefix
+    included), never on the request's Host header."""
+    path = request.route_path(route, **kw)[len(request.script_name) :]
+    return _reg(request).site_url + path
 
 
 def _no_self_registration(request):
@@ -148,11 +150,11 @@ def register_ask(request):
         request.response.status = 400
         return result
     email = form["email"]
+    if _limited(request, form, email):
+        return result
     if reg.whitelist and not allows(request.db, email):
         form.message = NOT_LISTED
         request.response.status = 403
-        return result
-    if _limited(request, form, email):
         return result
     status = _status(request, form)
     if status is None:

@@ -302,3 +302,17 @@ def test_a_reset_form_error_keeps_the_link(make_portal, mail_sink, cloudauth):
     assert "The two passwords differ." in form.submit(status=400).text
     assert login(app, user.email, PASSWORD).status_int == 302
     assert app.get(path).status_int == 200
+
+
+def test_mailed_links_use_site_url_never_the_host_header(make_portal, mail_sink):
+    app = make_portal(**{"site.url": "https://www.example.com/scm"})
+    app.extra_environ = {"REMOTE_ADDR": "127.0.0.1", "SCRIPT_NAME": "/scm"}
+    email = _address()
+    form = app.get("/register", headers={"Host": "evil.example.net"}).forms[0]
+    form["email"] = email
+    form.submit(headers={"Host": "evil.example.net"})
+    text = body_of(mail_sink.wait_for(email))
+    assert "evil.example.net" not in text
+    found = re.search(r"https://www\.example\.com/scm(/register/[A-Za-z0-9_\-]+)\s", text)
+    assert found, text
+    assert "Finish registering" in app.get(found.group(1)).text
