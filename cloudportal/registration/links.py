@@ -7,12 +7,15 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from cloudportal.models import MailedLink
 
 PURPOSES = ("register", "reset")
+# Links past their expiry are kept this long (a "this link has expired" page rather than "does
+# not work"), then removed when new links are issued.
+KEEP_EXPIRED = dt.timedelta(days=7)
 TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
 
 
@@ -34,6 +37,7 @@ class MailedLinks:
 
     def issue(self, purpose: str, email: str) -> str:
         """A new link's token (shown once: in the mail)."""
+        self.db.execute(delete(MailedLink).where(MailedLink.expires_at < self.now - KEEP_EXPIRED))
         token = secrets.token_urlsafe(32)
         self.db.add(
             MailedLink(

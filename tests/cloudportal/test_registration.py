@@ -316,3 +316,17 @@ def test_mailed_links_use_site_url_never_the_host_header(make_portal, mail_sink)
     found = re.search(r"https://www\.example\.com/scm(/register/[A-Za-z0-9_\-]+)\s", text)
     assert found, text
     assert "Finish registering" in app.get(found.group(1)).text
+
+
+def test_links_long_expired_are_removed_when_new_ones_are_issued(make_portal, mail_sink):
+    app = make_portal()
+    clock = FrozenClock(dt.datetime.now(dt.UTC).replace(tzinfo=None))
+    app.app.registry["scm.clock"] = clock
+    old, new = _address(), _address()
+    ask(app, "/register", old)
+    path = link_in(mail_sink.wait_for(old), "/register/")
+    clock.advance(days=8, hours=1)  # a day of life, then seven kept
+    assert "expired" in app.get(path, status=410).text
+    ask(app, "/register", new)
+    mail_sink.wait_for(new)
+    assert "does not work" in app.get(path, status=404).text  # the old row is gone
