@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import configparser
+import logging
 import signal
 import sys
 import threading
@@ -55,7 +56,10 @@ class _MailSink:
         from aiosmtpd.controller import Controller
         from aiosmtpd.handlers import Mailbox
 
-        maildir.mkdir(parents=True, exist_ok=True)
+        # Maildir makes its tmp/new/cur only when it creates the directory itself.
+        maildir.parent.mkdir(parents=True, exist_ok=True)
+        # aiosmtpd logs every SMTP command at INFO: keep the portal's log about the portal.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         self.controller = Controller(Mailbox(str(maildir)), hostname=host, port=port)
         self.controller.start()
 
