@@ -74,6 +74,8 @@ class LiveCloudAuth:
                 "apikey.encryption_keys": DEMO_KEY,
                 "login_allowed.hosts": "127.0.0.1",
                 "login.max_failures_per_address": "100000",
+                # every test's visitor comes from 127.0.0.1 (the limit has its own tests)
+                "registration.max_requests_per_address": "100000",
                 **settings,
             },
         )
