@@ -330,3 +330,35 @@ def test_links_long_expired_are_removed_when_new_ones_are_issued(make_portal, ma
     ask(app, "/register", new)
     mail_sink.wait_for(new)
     assert "does not work" in app.get(path, status=404).text  # the old row is gone
+
+
+def test_a_link_is_claimed_once_and_a_released_claim_can_be_made_again(portal_app):
+    from cloudportal.registration.links import LinkRefused, MailedLinks
+
+    factory = portal_app.app.registry["scm.dbsession_factory"]
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    lifetimes = {"register": 3600.0, "reset": 600.0}
+    with factory() as db:
+        token = MailedLinks(db, now, lifetimes).issue("reset", "Claim@Example.edu")
+        db.commit()
+    with factory() as first:
+        link = MailedLinks(first, now, lifetimes).claim("reset", token)
+        assert link.email == "claim@example.edu" and link.used_at == now
+        first.commit()
+    with factory() as second:
+        links = MailedLinks(second, now, lifetimes)
+        with pytest.raises(LinkRefused) as refused:
+            links.claim("reset", token)
+        assert refused.value.reason == "used"
+        with pytest.raises(LinkRefused) as wrong_purpose:
+            links.check("register", token)
+        assert wrong_purpose.value.reason == "unknown"
+        second.rollback()
+    with factory() as third:
+        links = MailedLinks(third, now, lifetimes)
+        link = third.scalar(select(MailedLink).where(MailedLink.email == "claim@example.edu"))
+        links.release(link)
+        third.commit()
+    with factory() as fourth:
+        assert MailedLinks(fourth, now, lifetimes).claim("reset", token).used_at == now
+        fourth.rollback()
