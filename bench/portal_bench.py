@@ -237,6 +237,7 @@ def start_system(tmp: Path, nodes: int, portal_threads: int):
         "scm.ssh_key_mgmt": "true",
         "session.url": "memory://bench",  # in the portal's own process
         "session.cookie_secure": "false",
+        "site.url": "http://127.0.0.1",  # links in mails (the bench sends none)
     }
     for cc, url in controllers.items():
         settings[f"cloudcon.{cc}.name"] = f"Penguin {'West' if cc == '1' else 'East'}"

@@ -11,7 +11,16 @@ from common.versionprefix import make_wsgi_app
 
 # Each feature's includeme registers its services (found with ``request.find_service``); the
 # token floor and the audit log first, as the others' services are built on them.
-FEATURES = ("tokenstore", "audit", "users", "roles", "controllers", "ldap", "tokens")
+FEATURES = (
+    "tokenstore",
+    "audit",
+    "users",
+    "roles",
+    "controllers",
+    "ldap",
+    "tokens",
+    "registration",
+)
 
 
 @config_errors_exit("cloudauth")

@@ -11,6 +11,10 @@ def includeme(config):
     add("auth.sso_login", "/auth/sso_login")
     add("auth.verify_token", "/auth/verify_token")
     add("auth.revoke_token", "/auth/revoke_token")
+    # the portal's self-registration and forgotten passwords (cloudauth.registration)
+    add("auth.account_status", "/auth/account_status")
+    add("auth.register", "/auth/register")
+    add("auth.reset_password", "/auth/reset_password")
 
     add("user.list", "/user/list")
     add("user.create", "/user/create")

@@ -25,6 +25,8 @@ class AuthSettings:
     login_max_failures_per_address: int
     login_max_failing_addresses: int
     login_failure_window: float
+    registration_max_requests_per_address: int
+    registration_window: float
     ldap: LdapSettings | None
 
     @classmethod
@@ -53,8 +55,19 @@ class AuthSettings:
             login_max_failures_per_address=r.int("login.max_failures_per_address", 20, minimum=1),
             login_max_failing_addresses=r.int("login.max_failing_addresses", 10, minimum=1),
             login_failure_window=r.duration("login.failure_window", 900),
+            registration_max_requests_per_address=r.int(
+                "registration.max_requests_per_address", 30, minimum=1
+            ),
+            registration_window=_positive(r, "registration.window", 3600),
             ldap=parse_ldap(r) if r.words("ldap.hosts") else None,
         )
+
+
+def _positive(r: Raw, key: str, default: float) -> float:
+    seconds = r.duration(key, default)
+    if seconds <= 0:
+        raise ConfigError(f"setting {key} must be a positive duration")
+    return seconds
 
 
 def _check_fernet_keys(keys):

@@ -1,5 +1,6 @@
 """The portal's own tables: only what no API holds (DESIGN.md). Its own declarative base, so
-they never mix with another app's. Registration state and the whitelist come later (issue 12)."""
+they never mix with another app's: preferences, registration and reset links (hashes only),
+the registration whitelist, and the users the portal has seen log in."""
 
 from __future__ import annotations
 
@@ -36,3 +37,50 @@ class Preference(Base):
     name: Mapped[str] = mapped_column(String(64))
     value: Mapped[str] = mapped_column(String(255))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+TABLE_OPTIONS = {
+    "mysql_engine": "InnoDB",
+    "mysql_charset": "utf8mb4",
+    "mysql_collate": "utf8mb4_bin",
+}
+
+
+class MailedLink(Base):
+    """A link the portal mailed (registration or password reset): only the SHA-256 of its
+    token is kept. Single use: ``used_at`` is set when it is followed to the end."""
+
+    __tablename__ = "portal_mailed_links"
+    __table_args__ = (TABLE_OPTIONS,)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # register | reset
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class WhitelistEntry(Base):
+    """An address (``ann@example.edu``) or a whole domain (``@example.edu``) allowed to
+    register when ``registration.type = whitelist``; kept lower-cased."""
+
+    __tablename__ = "portal_whitelist"
+    __table_args__ = (TABLE_OPTIONS,)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    entry: Mapped[str] = mapped_column(String(254), unique=True)
+    added_by: Mapped[str] = mapped_column(String(254))
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class SeenUser(Base):
+    """A Cloud Auth user who has completed a portal login: the whitelist is checked on a
+    directory user's first one only."""
+
+    __tablename__ = "portal_seen_users"
+    __table_args__ = (TABLE_OPTIONS,)
+
+    cloudauth_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    first_login_at: Mapped[dt.datetime] = mapped_column(DateTime)

@@ -45,5 +45,13 @@ def includeme(config):
     add("reports.family_csv", "/reports/{family}.csv")
     add("reports.family", "/reports/{family}")
 
+    # registration, forgotten passwords, the whitelist (cloudportal.registration)
+    add("register", "/register")
+    add("register.complete", "/register/{token}")
+    add("password_forgot", "/password/forgot")
+    add("password_reset", "/password/reset/{token}")
+    add("admin.whitelist", "/admin/whitelist")
+    add("admin.whitelist_remove", "/admin/whitelist/remove")
+
     add("help", "/help")
     add("faq", "/faq")

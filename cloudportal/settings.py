@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
+from cloudportal.registration.settings import RegistrationSettings, parse_registration
 from common.settings import ConfigError, Raw
 
 VERSION = "3.1.0"
@@ -90,6 +91,7 @@ class PortalSettings:
     session: SessionSettings
     site: SiteSettings
     backend_workers: int
+    registration: RegistrationSettings
 
     def controller(self, cc_id: int) -> CloudController | None:
         return next((c for c in self.controllers if c.id == cc_id), None)
@@ -121,6 +123,7 @@ class PortalSettings:
             session=_session(r),
             site=_site(r),
             backend_workers=r.int("backend.workers", 16, minimum=1),
+            registration=parse_registration(r),
         )
 
 
@@ -231,7 +234,7 @@ def _site(r: Raw) -> SiteSettings:
     )
 
 
-FEATURES = ("auth", "profile", "nodes", "accounts", "users", "help", "reports")
+FEATURES = ("auth", "profile", "nodes", "accounts", "users", "help", "reports", "registration")
 
 
 def pyramid_settings(raw: dict[str, Any], settings: PortalSettings) -> dict[str, Any]:

@@ -2,13 +2,17 @@
 
 The OpenStack simulator and each built service (from its ``ini/demo/<app>.ini``) run on their own
 loopback ports, with SQLite and the in-process cache. Databases are migrated on start; state
-lives in ``var/demo/`` (``--var-dir``). Stops on Ctrl-C or SIGTERM.
+lives in ``var/demo/`` (``--var-dir``). The portal's mail (registration and password links)
+goes to an SMTP sink on loopback (aiosmtpd) that keeps each message as a file in
+``var/demo/mail/new``; ``--smtp-port`` sends it to an SMTP server already listening on the host
+instead. Stops on Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
 
 import argparse
 import configparser
+import logging
 import signal
 import sys
 import threading
@@ -42,6 +46,25 @@ SERVICES = [
     ("cloudportal", 7690),
 ]
 SIMULATOR_PORT = 7695
+MAIL_PORT = 7696
+
+
+class _MailSink:
+    """aiosmtpd on loopback keeping every message in a Maildir (``<var>/mail``)."""
+
+    def __init__(self, host: str, port: int, maildir: Path):
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.handlers import Mailbox
+
+        # Maildir makes its tmp/new/cur only when it creates the directory itself.
+        maildir.parent.mkdir(parents=True, exist_ok=True)
+        # aiosmtpd logs every SMTP command at INFO: keep the portal's log about the portal.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
+        self.controller = Controller(Mailbox(str(maildir)), hostname=host, port=port)
+        self.controller.start()
+
+    def close(self) -> None:
+        self.controller.stop()
 
 
 def _serve(app, host: str, port: int, name: str):
@@ -124,8 +147,20 @@ def _start_all(args, ini_dir: Path, var: Path, stop: threading.Event) -> tuple[l
         f"{'openstack (sim)':16s} http://{args.host}:{port}/identity/v3 "
         "(admin / admin-password, project scm)"
     )
+    mail_port = args.smtp_port
+    if mail_port is None:
+        mail_port = MAIL_PORT + args.port_offset
+        try:
+            servers.append(_MailSink(args.host, mail_port, var / "mail"))
+        except (OSError, RuntimeError) as exc:
+            fail("the mail sink", mail_port, OSError(0, getattr(exc, "strerror", None) or str(exc)))
+        lines.append(
+            f"{'mail (sink)':16s} smtp://{args.host}:{mail_port} -> {var / 'mail' / 'new'}"
+        )
     # The demo .ini files keep databases and logs under %(var)s and find each other by port.
     options = {
+        "portal_port": str(7690 + args.port_offset),
+        "mail_port": str(mail_port),
         "var": str(var),
         "auth_port": str(7691 + args.port_offset),
         "openstack_port": str(SIMULATOR_PORT + args.port_offset),
@@ -164,6 +199,13 @@ def main(argv=None) -> int:
     parser.add_argument("--var-dir", default="var/demo", help="where the demo keeps its state")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port-offset", type=int, default=0, help="added to every port")
+    parser.add_argument(
+        "--smtp-port",
+        type=int,
+        default=None,
+        help="send the portal's mail to the SMTP server on this loopback port instead of the "
+        "demo's own sink",
+    )
     args = parser.parse_args(argv)
     ini_dir = Path(args.ini_dir).resolve()
     if not ini_dir.is_dir():

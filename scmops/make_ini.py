@@ -144,6 +144,8 @@ def build(answers: argparse.Namespace, openstack_password: str) -> dict[str, str
             f"cloudcon.{cc}.api_ssl": "true" if controller[0] == "https" else "false",
             "session.url": redis,
             "session.cookie_secure": "true" if urls["cloudportal"].startswith("https") else "false",
+            # links in the registration and password mails point here
+            "site.url": urls["cloudportal"],
         },
     ) + _logging("cloudportal", log["cloudportal"])
     files["scm-status.ini"] = (

@@ -23,8 +23,9 @@ from common.migrations import upgrade
 DEMO_KEY = "ZGVtby1vbmx5LWtleS1kby1ub3QtdXNlLWluLXByb2Q="
 
 
-# The demo's base ports: portal, cloudauth, cloudaccountant, (unused), cloudcontroller, simulator.
-DEMO_PORTS = range(7690, 7696)
+# The demo's base ports: portal, cloudauth, cloudaccountant, (unused), cloudcontroller, simulator,
+# mail sink.
+DEMO_PORTS = range(7690, 7697)
 
 
 def free_demo_offset() -> int:
@@ -73,6 +74,8 @@ class LiveCloudAuth:
                 "apikey.encryption_keys": DEMO_KEY,
                 "login_allowed.hosts": "127.0.0.1",
                 "login.max_failures_per_address": "100000",
+                # every test's visitor comes from 127.0.0.1 (the limit has its own tests)
+                "registration.max_requests_per_address": "100000",
                 **settings,
             },
         )

@@ -24,6 +24,8 @@ def _token_body(request, token: str, expires_at, user) -> dict:
             "userid": user.id,
             "email": user.email,
             "default_password": user.default_password,
+            # the portal's registration whitelist applies to an LDAP user's first login
+            "registration_source": user.registration_source,
         }
     )
     # SCM clients read these two at the top level of the answer.

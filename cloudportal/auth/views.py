@@ -12,6 +12,7 @@ from cloudportal.clients.cloudauth import ICloudAuth
 from cloudportal.errors import BackendError, BackendUnavailable
 from cloudportal.forms import Form
 from cloudportal.passwords import check_new_password
+from cloudportal.registration.first_login import first_login_refusal
 from cloudportal.web import safe_next
 
 log = logging.getLogger("scm.cloudportal.auth")
@@ -51,9 +52,21 @@ def login(request):
         form.message = f"{exc.service} cannot be reached right now; try again in a minute."
         request.response.status = 503
         return result
+    user = identity.get("user", {})
+    refusal = first_login_refusal(
+        request,
+        answer.userid,
+        answer.email,
+        answer.registration_source,
+        user.get("system_accounts", []),
+    )
+    if refusal:
+        _revoke(request, answer.token)
+        form.message = refusal
+        request.response.status = 403
+        return result
     session = request.session
     session.rotate()  # a session id known before the login is worthless after it
-    user = identity.get("user", {})
     session.update(
         token=answer.token,
         userid=answer.userid,
@@ -68,15 +81,19 @@ def login(request):
     return HTTPFound(safe_next(request, form["next"]))
 
 
+def _revoke(request, token: str) -> None:
+    try:
+        request.find_service(ICloudAuth).revoke(token)
+    except (BackendError, BackendUnavailable) as exc:
+        # The portal session ends anyway; the token expires on its own.
+        log.warning("token revocation failed: %s", exc)
+
+
 @view_config(route_name="logout", request_method="POST")
 def logout(request):
     token = request.session.get("token")
     if token:
-        try:
-            request.find_service(ICloudAuth).revoke(token)
-        except (BackendError, BackendUnavailable) as exc:
-            # The portal session ends anyway; the token expires on its own.
-            log.warning("token revocation at logout failed: %s", exc)
+        _revoke(request, token)
     request.session.invalidate()
     request.session.flash("You are logged out.", "info")
     return HTTPFound(request.route_url("login"))

@@ -21,6 +21,7 @@ class LoginAnswer:
     email: str
     default_password: bool
     expires_at_utc: str
+    registration_source: str = ""
 
 
 class CloudAuthClient:
@@ -42,6 +43,7 @@ class CloudAuthClient:
             email=data.get("email", login),
             default_password=bool(data.get("default_password")),
             expires_at_utc=body.get("expires_at_utc", ""),
+            registration_source=str(data.get("registration_source") or ""),
         )
 
     def verify(self, token: str, userid: str) -> dict:
@@ -52,6 +54,29 @@ class CloudAuthClient:
 
     def revoke(self, token: str) -> None:
         self.http.call("POST", "/auth/revoke_token", data={"auth_token": token}, auth=False)
+
+    # -- registration and forgotten passwords (the portal's host, no token) ----------------
+    @staticmethod
+    def _client(form: dict, client_address: str | None) -> dict:
+        if client_address:
+            form["client_address"] = client_address
+        return form
+
+    def account_status(self, email: str, client_address: str | None) -> dict:
+        """``{email, kind: none|local|directory|superuser, active}``: never shown to a visitor."""
+        params = self._client({"email": email}, client_address)
+        return self.http.call("GET", "/auth/account_status", params=params, auth=False)["data"]
+
+    def register(
+        self, email: str, name: str, password: str, role: str, client_address: str | None
+    ) -> dict:
+        form = {"email": email, "name": name, "password": password, "default_role": role}
+        form = self._client(form, client_address)
+        return self.http.call("POST", "/auth/register", data=form, auth=False)["data"]
+
+    def reset_password(self, email: str, password: str, client_address: str | None) -> dict:
+        form = self._client({"email": email, "password": password}, client_address)
+        return self.http.call("POST", "/auth/reset_password", data=form, auth=False)["data"]
 
     # -- the signed-in user's token ------------------------------------------------------
     def user(self, userid: str) -> dict:

@@ -45,6 +45,12 @@
         % endif
         <li class="nav-item"><a class="nav-link" href="${request.route_path('profile')}">My Profile</a></li>
       </ul>
+      % if me.is_superuser:
+      <h2 class="portal-menu-heading">Registration</h2>
+      <ul class="nav flex-column">
+        <li class="nav-item"><a class="nav-link" href="${request.route_path('admin.whitelist')}">Manage Whitelist</a></li>
+      </ul>
+      % endif
       <h2 class="portal-menu-heading">Portal Help</h2>
       <ul class="nav flex-column">
         <li class="nav-item"><a class="nav-link" href="${request.route_path('help')}">Help</a></li>

@@ -80,9 +80,21 @@ def axe_report(shots_dir):
 
 
 @pytest.fixture(scope="session")
-def system(tmp_path_factory, playwright_api):
-    """The demo, once per session (started only when chromium can run)."""
-    demo = DemoSystem.start(tmp_path_factory.mktemp("browser-demo"))
+def mail_sink(tmp_path_factory, playwright_api):
+    """A real SMTP server (aiosmtpd) the demo's portal mails to."""
+    from tests.browser.mailsink import MailSink
+
+    sink = MailSink(tmp_path_factory.mktemp("browser-mail") / "Maildir")
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def system(tmp_path_factory, playwright_api, mail_sink):
+    """The demo, once per session (started only when chromium can run), mailing to the sink."""
+    demo = DemoSystem.start(
+        tmp_path_factory.mktemp("browser-demo"), extra_args=("--smtp-port", str(mail_sink.port))
+    )
     yield demo
     demo.stop()
 

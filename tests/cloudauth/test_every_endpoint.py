@@ -14,8 +14,11 @@ PUBLIC = {
     "auth.sso_login",
     "auth.verify_token",
     "auth.revoke_token",
+    "auth.account_status",
+    "auth.register",
+    "auth.reset_password",
 }
-READS = {"root", "auth.request_token", "auth.verify_token"}
+READS = {"root", "auth.request_token", "auth.verify_token", "auth.account_status"}
 
 
 class _Collector:

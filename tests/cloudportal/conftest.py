@@ -157,6 +157,9 @@ def portal_settings(portal_db_url, cloudauth, controller, stopped_port, **overri
         "site.sidebar_lower": '<a href="https://docs.example.com/">Site docs</a>',
         "session.url": f"memory://portal-{uuid.uuid4().hex}",
         "session.cookie_secure": "false",
+        "site.url": "https://portal.example.com",
+        "mail.host": "127.0.0.1",
+        "mail.sender": "portal@example.com",
     }
     settings.update(overrides)
     return settings
@@ -174,9 +177,53 @@ def portal_db_url(tmp_path_factory):
     drop_database(url)
 
 
+class MailSink:
+    """A real SMTP server (aiosmtpd) on loopback keeping every message it receives."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.handlers import Message
+
+        sink = self
+
+        class Keep(Message):
+            def handle_message(self, message):
+                with sink._lock:
+                    sink.messages.append(message)
+
+        self._lock = threading.Lock()
+        self.messages: list = []
+        self.port = live.free_port()
+        self.controller = Controller(Keep(), hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def to(self, address: str) -> list:
+        with self._lock:
+            return [m for m in self.messages if m["To"] == address]
+
+    def wait_for(self, address: str, count: int = 1, timeout: float = 15.0):
+        """The ``count``-th message to ``address`` (mail leaves after the page answered)."""
+        deadline = time.monotonic() + timeout
+        while len(self.to(address)) < count:
+            assert time.monotonic() < deadline, f"no mail #{count} to {address}: {self.to(address)}"
+            time.sleep(0.05)
+        return self.to(address)[count - 1]
+
+    def close(self):
+        self.controller.stop()
+
+
 @pytest.fixture(scope="session")
-def make_portal(portal_db_url, cloudauth, controller, stopped_port):
+def mail_sink():
+    sink = MailSink()
+    yield sink
+    sink.close()
+
+
+@pytest.fixture(scope="session")
+def make_portal(portal_db_url, cloudauth, controller, stopped_port, mail_sink):
     def build(**overrides):
+        overrides.setdefault("mail.port", str(mail_sink.port))
         app = portal_main(
             {}, **portal_settings(portal_db_url, cloudauth, controller, stopped_port, **overrides)
         )

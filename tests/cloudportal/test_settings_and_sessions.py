@@ -17,6 +17,7 @@ from common.settings import ConfigError
 
 INI = Path(__file__).resolve().parents[2] / "ini"
 BASE = {
+    "site.url": "https://portal.example.com",
     "sqlalchemy.url": "sqlite://",
     "cloudauth.url": "https://auth.example.com",
     "cloudcon.1.api_endpoint": "cc1.example.com:443",
@@ -38,12 +39,16 @@ def test_demo_ini_parses(tmp_path):
         "controller_port": "7693",
         "accountant_port": "7692",
         "openstack_port": "7695",
+        "portal_port": "7690",
+        "mail_port": "7696",
     }
     settings = PortalSettings.from_raw(
         get_appsettings(str(INI / "demo" / "cloudportal.ini"), "main", options)
     )
     assert settings.controllers[0].backend.url == "http://127.0.0.1:7693/v1"
     assert settings.session.cookie_secure is False
+    assert settings.registration.site_url == "http://127.0.0.1:7690"
+    assert (settings.registration.mail.host, settings.registration.mail.port) == ("127.0.0.1", 7696)
 
 
 @pytest.mark.parametrize(

@@ -150,3 +150,32 @@ def test_the_launcher_runs_as_a_module_outside_common():
     assert done.returncode == 0, done.stderr
     assert "--port-offset" in done.stdout
     assert not (REPO / "common" / "scripts" / "demo.py").exists()
+
+
+def test_the_portals_mail_lands_in_the_demos_maildir(demo):
+    """The registration mail goes to the demo's own SMTP sink and is kept in var/mail/new."""
+    import mailbox
+
+    output, var = demo
+    portal = re.search(r"^cloudportal\s+(http://\S+)", output, re.M).group(1).rstrip("/")
+    assert re.search(r"^mail \(sink\)\s+smtp://127\.0\.0\.1:\d+", output, re.M)
+    browser = requests.Session()
+    page = browser.get(portal + "/register", timeout=10).text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    sent = browser.post(
+        portal + "/register",
+        data={"csrf_token": csrf, "email": "demo.visitor@example.edu"},
+        timeout=10,
+    )
+    assert sent.status_code == 200 and "Check your mail" in sent.text
+    deadline = time.monotonic() + 15
+    while True:
+        box = mailbox.Maildir(str(var / "mail"), create=False)
+        found = [m for m in box if m["To"] == "demo.visitor@example.edu"]
+        if found or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert len(found) == 1
+    link = re.search(r"(http://\S+/register/\S+)", found[0].get_payload()).group(1)
+    assert link.startswith(portal + "/register/")
+    assert "Finish registering" in browser.get(link, timeout=10).text
