@@ -58,7 +58,11 @@ APPS = [
         portal.main,
         "cloudportal",
         "sqlalchemy.url",
-        {"cloudauth.url": "https://auth.example.com", "cloudcon.1.api_endpoint": "cc1:443"},
+        {
+            "cloudauth.url": "https://auth.example.com",
+            "cloudcon.1.api_endpoint": "cc1:443",
+            "site.url": "https://portal.example.com",
+        },
         "portal_preferences",
         {"session.idle_timeout": "soon"},
         "setting session.idle_timeout",
