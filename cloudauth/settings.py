@@ -7,6 +7,7 @@ from typing import Any
 
 from common.ldap.settings import LdapSettings, parse_ldap
 from common.settings import ConfigError, Raw
+from common.sso import Rules, parse_admin_attributes
 
 VERSION = "3.1.0"
 
@@ -26,6 +27,8 @@ class AuthSettings:
     login_max_failing_addresses: int
     login_failure_window: float
     ldap: LdapSettings | None
+    # SAML attribute values that let an SSO user act as the local superuser (common.sso)
+    auth_sso_admin_attributes: Rules = ()
 
     @classmethod
     def from_raw(cls, raw: dict[str, Any]) -> AuthSettings:
@@ -54,6 +57,9 @@ class AuthSettings:
             login_max_failing_addresses=r.int("login.max_failing_addresses", 10, minimum=1),
             login_failure_window=r.duration("login.failure_window", 900),
             ldap=parse_ldap(r) if r.words("ldap.hosts") else None,
+            auth_sso_admin_attributes=parse_admin_attributes(
+                r.optional("auth_sso.admin_attributes")
+            ),
         )
 
 

@@ -117,11 +117,16 @@ def _usable(user: User) -> User:
     return user
 
 
-def sso_login(request, identity: str, email: str, name: str) -> LoginOutcome:
+def sso_login(
+    request, identity: str, email: str, name: str, allow_first_login: bool = True
+) -> LoginOutcome:
     db = request.db
     user = db.scalar(select(User).where(User.sso_identity == identity))
     if user is not None:
         return LoginOutcome(_usable(user))
+    if not allow_first_login:
+        # The portal's registration rules (e.g. the whitelist) do not let this address register.
+        raise Forbidden("this SSO identity has no account here, and may not register")
     if find_by_login(db, email) is not None:
         raise Conflict("an account with this email already exists; ask the administrator")
     settings = request.registry["scm.settings"]

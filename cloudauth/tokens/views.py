@@ -142,15 +142,23 @@ def sso(request):
     _require_host(request, settings.login_allowed_hosts, "login_allowed.hosts")
     params = Params(request)
     address = login_client_address(request, params.optional("client_address", 64))
+    # Imported here: cloudauth.sso imports this module's helpers.
+    from cloudauth.sso.services import SSO_ADMIN_SOURCE, admin_eligible, forwarded_attributes
+
+    rules = settings.auth_sso_admin_attributes
+    eligible = admin_eligible(rules, forwarded_attributes(params, rules))
     outcome = sso_login(
         request,
         params.required("sso_identity", 255).strip(),
         params.required("email", 254),
         params.optional("name", 255) or "",
+        allow_first_login=params.bool("first_login", True),
     )
     user = outcome.user
-    token, expires_at = request.find_service(TokenService).issue(user, "sso", address)
-    detail = f"sso{_via(request, address)}"
+    source = SSO_ADMIN_SOURCE if eligible else "sso"
+    token, expires_at = request.find_service(TokenService).issue(user, source, address)
+    detail = f"sso{' first login, account created' if outcome.created else ''}"
+    detail += f"{', may act as admin' if eligible else ''}{_via(request, address)}"
     audit(
         request,
         "login.succeeded",
@@ -159,7 +167,9 @@ def sso(request):
         client_addr=address,
         detail=detail,
     )
-    return _token_body(request, token, expires_at, user)
+    body = _token_body(request, token, expires_at, user)
+    body["data"]["sso_admin"] = eligible
+    return body
 
 
 @view_config(route_name="auth.verify_token", request_method="GET", renderer=JSON)
