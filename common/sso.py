@@ -31,6 +31,9 @@ def parse_admin_attributes(text: str | None, setting: str = "auth_sso.admin_attr
             continue
         key, sep, value = line.partition("=")
         key, value = key.strip(), value.strip()
+        if key.upper().startswith("HTTP_"):
+            # In a WSGI environ those are request headers, which anyone can send.
+            raise ConfigError(f"setting {setting}, line {number}: {key} names an HTTP header")
         if not sep or not ATTRIBUTE_ID.match(key) or not value or len(value) > MAX_VALUE:
             raise ConfigError(
                 f"setting {setting}, line {number}: expected `attribute = value` (an attribute "

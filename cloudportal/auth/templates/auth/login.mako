@@ -14,4 +14,8 @@ ${f.form_message(form)}
   ${f.field(form, 'password', 'Password', type='password', required=True, autocomplete='current-password')}
   <button type="submit" class="btn btn-primary">Log in</button>
 </form>
+% if settings.auth_sso:
+<p class="portal-sso-choice">Or <a href="${request.route_path('sso.login')}">log in with your
+  organization's account (single sign-on)</a>.</p>
+% endif
 </div>
