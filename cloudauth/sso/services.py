@@ -8,33 +8,15 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cloudauth.tokens.sso_attributes import SSO_ADMIN_SOURCE
 from cloudauth.tokenstore.models import Token
 from cloudauth.users.models import User
 from common.errors import Forbidden, Unauthorized
 from common.security import token_hash
-from common.sso import Rules, admin_match, attribute_values
 
-# Token sources (tokens.source, at most 16 characters): an SSO login whose SAML attributes
-# matched auth_sso.admin_attributes, and the superuser token issued in exchange for one.
-SSO_ADMIN_SOURCE = "sso-admin"
+# The superuser token issued in exchange for an admin-eligible SSO token.
 AS_ADMIN_SOURCE = "sso-as-admin"
 SUPERUSER_LOGIN = "admin"
-# One forwarded attribute (all its values, as mod_shib joins them).
-MAX_ATTRIBUTE = 8192
-
-
-def forwarded_attributes(params, rules: Rules) -> dict[str, str | None]:
-    """The raw values the portal forwarded as ``attr.<id>`` for the attributes ``rules`` name."""
-    return {key: params.optional(f"attr.{key}", MAX_ATTRIBUTE) for key, _ in rules}
-
-
-def admin_eligible(rules: Rules, attributes: dict[str, str | None]) -> bool:
-    return bool(rules) and admin_match(rules, attributes)
-
-
-def matched_values(rules: Rules, attributes: dict[str, str | None]) -> list[str]:
-    """``key=value`` of every rule that matched: the audit says why someone became admin."""
-    return [f"{k}={v}" for k, v in rules if v in attribute_values(attributes.get(k))]
 
 
 @dataclass(frozen=True)

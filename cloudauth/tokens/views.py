@@ -15,6 +15,11 @@ from cloudauth.tokens.login import (
 )
 from cloudauth.tokens.oauth import MalformedOAuth, verify_request
 from cloudauth.tokens.services import TokenService
+from cloudauth.tokens.sso_attributes import (
+    SSO_ADMIN_SOURCE,
+    admin_eligible,
+    forwarded_attributes,
+)
 from cloudauth.tokenstore.services import TokenRevocation
 from cloudauth.users.services import get_user
 from common.envelope import utc_text
@@ -142,9 +147,6 @@ def sso(request):
     _require_host(request, settings.login_allowed_hosts, "login_allowed.hosts")
     params = Params(request)
     address = login_client_address(request, params.optional("client_address", 64))
-    # Imported here: cloudauth.sso imports this module's helpers.
-    from cloudauth.sso.services import SSO_ADMIN_SOURCE, admin_eligible, forwarded_attributes
-
     rules = settings.auth_sso_admin_attributes
     eligible = admin_eligible(rules, forwarded_attributes(params, rules))
     outcome = sso_login(
