@@ -86,6 +86,6 @@ def sso_admin(request):
         return refusal_page(request, exc.message)
     log.info("SSO user %s acts as admin", own["userid"])
     start_session(request, answer, identity, sso_admin=True, sso_return=own)
-    session["must_change_password"] = False  # the SSO user never typed admin's password
-    session.flash("You are now acting as admin. Log out to return to your own profile.", "info")
+    # The SSO user never typed admin's password; the page's banner says whose session it is.
+    session["must_change_password"] = False
     return HTTPFound(request.route_url("users"))
