@@ -73,7 +73,9 @@ def missing() -> str | None:
     ):
         if not path.exists():
             return f"sso tier: {path} is missing (apt-get install {package})"
-    if subprocess.run(["php", "-m"], capture_output=True, text=True).stdout.find("dom") < 0:
+    php = shutil.which("php")
+    modules = subprocess.run([php, "-m"], capture_output=True, text=True).stdout if php else ""
+    if not {"dom", "mbstring"} <= set(modules.split()):
         return "sso tier: PHP has no DOM extension (apt-get install php-xml php-mbstring)"
     if not Path(sys.executable).with_name("mod_wsgi-express").exists():
         return "sso tier: mod_wsgi is not installed in this venv (pip install mod-wsgi)"
