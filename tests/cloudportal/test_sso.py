@@ -286,9 +286,19 @@ def test_the_login_page_offers_single_sign_on_when_it_is_on(sso_portal):
     assert 'href="/sso/login"' in page.text
 
 
-def test_a_bad_admin_attributes_setting_stops_the_portal(make_portal):
-    with pytest.raises(Exception, match=r"auth_sso\.admin_attributes, line 1"):
-        make_portal(auth_sso="true", **{"auth_sso.admin_attributes": "just words"})
+@pytest.mark.parametrize(
+    ("settings", "words"),
+    [
+        ({"auth_sso.admin_attributes": "just words"}, r"auth_sso\.admin_attributes, line 1"),
+        ({"auth_sso.admin_attributes": "HTTP_X_ROLE = admin"}, "names an HTTP header"),
+        ({"auth_sso": "perhaps"}, "auth_sso"),
+    ],
+)
+def test_a_bad_sso_setting_stops_the_portal_naming_it(make_portal, settings, words):
+    from common.settings import ConfigError
+
+    with pytest.raises(ConfigError, match=words):
+        make_portal(**settings)
 
 
 def _session(app) -> dict:
