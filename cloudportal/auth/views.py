@@ -60,6 +60,7 @@ def login(request):
         request.session.flash("You are still using the default password: choose a new one.", "info")
         return HTTPFound(request.route_url("password_change"))
     if _is_directory_user(request, answer):
+        request.session["external_login"] = "ldap"
         first_login_setup(request, answer, None, directory_named=True)
     return HTTPFound(safe_next(request, form["next"]))
 
@@ -113,6 +114,7 @@ def _leave_admin(request, admin_token: str | None, back: dict):
     session.pop("masquerade", None)  # leaving admin ends whatever admin was doing
     session.update({key: back.get(key) for key in IDENTITY_KEYS})
     session["must_change_password"] = False
+    session["external_login"] = "sso"
     session.rotate()
     session.flash(f"You left the admin account and are back as {back.get('email', '')}.", "info")
     return HTTPFound(request.route_url("profile"))

@@ -63,7 +63,7 @@ def sso_login(request):
     # Shown only when both rules agree: the portal's (its settings) and Cloud Auth's (the
     # answer); Cloud Auth will not issue the admin token otherwise.
     eligible = answer.sso_admin and bool(settings.sso_admin_attributes)
-    start_session(request, answer, identity, sso_admin=eligible)
+    start_session(request, answer, identity, sso_admin=eligible, external_login="sso")
     request.session["must_change_password"] = False  # SSO users have no password here
     first_login_setup(request, answer, sso_system_name(saml.username), directory_named=False)
     return HTTPFound(request.route_url("nodes"))
@@ -85,7 +85,8 @@ def sso_admin(request):
     except BackendError as exc:
         return refusal_page(request, exc.message)
     log.info("SSO user %s acts as admin", own["userid"])
-    start_session(request, answer, identity, sso_admin=True, sso_return=own)
+    # admin's own password is local (no external_login): changing it needs the current one
+    start_session(request, answer, identity, sso_admin=True, sso_return=own, external_login=None)
     # The SSO user never typed admin's password; the page's banner says whose session it is.
     session["must_change_password"] = False
     return HTTPFound(request.route_url("users"))

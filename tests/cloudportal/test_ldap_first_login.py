@@ -95,6 +95,9 @@ def test_first_ldap_login_creates_the_system_account_named_from_the_directory(ld
     [account] = _accounts(cc, cloudauth, user["id"])
     assert account["system-name"] == "alice"
 
+    profile = app.get("/profile")
+    assert "directory" in profile.text and 'name="current_password"' not in profile.text
+
     # The next login finds it there: nothing made twice.
     again = _login(app, "alice", "alice-pw")
     assert "Set up for you" not in _flashes(again.follow())
@@ -118,3 +121,4 @@ def test_a_local_account_gets_no_automatic_setup(ldap_stack):
     assert response.status_int == 302
     assert "Set up for you" not in _flashes(response.follow())
     assert _accounts(cc, cloudauth, who.userid) == []
+    assert 'name="current_password"' in app.get("/profile").text

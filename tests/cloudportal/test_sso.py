@@ -203,6 +203,15 @@ def test_missing_or_unusable_attributes_are_a_clear_page(sso_portal, environ, wo
     assert "Traceback" not in page.text
 
 
+def test_an_sso_user_is_sent_to_the_site_for_password_changes(sso_portal):
+    username, email = new_person()
+    app = browser(sso_portal)
+    sso_login(app, shib(username, email))
+    page = app.get("/profile")
+    assert "change its password with your site's password service" in page.text
+    assert 'name="current_password"' not in page.text
+
+
 def test_first_and_last_name_when_there_is_no_full_name(sso_portal, cloudauth):
     username, email = new_person()
     sso_login(browser(sso_portal), shib(username, email, firstName="Ada", lastName="Lovelace"))
@@ -242,10 +251,12 @@ def test_an_admin_attribute_user_escalates_to_admin_and_back(sso_portal, cloudau
     assert rows["events"][0]["actor_userid"] == user["id"]
     assert rows["events"][0]["subject_userid"] == session["userid"]
 
+    assert 'name="current_password"' in app.get("/profile").text  # admin's own, local
     back = app.post("/logout", {"csrf_token": _csrf(admin_page)})
     assert back.location.endswith("/profile")
     page = back.follow()
     assert f"back as {email}" in page.text
+    assert 'name="current_password"' not in page.text
     session = _session(app)
     assert session["email"] == email and session["token"] == own_token
     assert "sso_return" not in session
