@@ -20,6 +20,7 @@ FEATURES = (
     "ldap",
     "tokens",
     "registration",
+    "sso",
 )
 
 

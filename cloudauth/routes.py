@@ -9,6 +9,7 @@ def includeme(config):
     add("auth.login", "/auth/login")
     add("auth.authenticate", "/auth/authenticate")
     add("auth.sso_login", "/auth/sso_login")
+    add("auth.sso_admin_login", "/auth/sso_admin_login")
     add("auth.verify_token", "/auth/verify_token")
     add("auth.revoke_token", "/auth/revoke_token")
     # the portal's self-registration and forgotten passwords (cloudauth.registration)

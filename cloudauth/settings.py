@@ -7,6 +7,7 @@ from typing import Any
 
 from common.ldap.settings import LdapSettings, parse_ldap
 from common.settings import ConfigError, Raw
+from common.sso import Rules, parse_admin_attributes
 
 VERSION = "3.1.0"
 
@@ -28,6 +29,8 @@ class AuthSettings:
     registration_max_requests_per_address: int
     registration_window: float
     ldap: LdapSettings | None
+    # SAML attribute values that let an SSO user act as the local superuser (common.sso)
+    auth_sso_admin_attributes: Rules = ()
 
     @classmethod
     def from_raw(cls, raw: dict[str, Any]) -> AuthSettings:
@@ -60,6 +63,9 @@ class AuthSettings:
             ),
             registration_window=_positive(r, "registration.window", 3600),
             ldap=parse_ldap(r) if r.words("ldap.hosts") else None,
+            auth_sso_admin_attributes=parse_admin_attributes(
+                r.optional("auth_sso.admin_attributes")
+            ),
         )
 
 

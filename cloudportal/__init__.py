@@ -22,6 +22,7 @@ def main(global_config, **raw):
         config.include("cloudportal.clients")
         config.include("cloudportal.routes")
         config.include("cloudportal.auth")
+        config.include("cloudportal.sso")
         config.include("cloudportal.profile")
         config.include("cloudportal.nodes")
         config.include("cloudportal.accounts")

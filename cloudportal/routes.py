@@ -10,6 +10,10 @@ def includeme(config):
     add("logout", "/logout")
     add("password_change", "/password")
 
+    # SAML single sign-on (cloudportal.sso): mod_shib protects /sso/login
+    add("sso.login", "/sso/login")
+    add("sso.admin", "/sso/admin")
+
     add("profile", "/profile")
     add("profile.details", "/profile/details")
     add("profile.password", "/profile/password")

@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 
 from cloudportal.registration.settings import RegistrationSettings, parse_registration
 from common.settings import ConfigError, Raw
+from common.sso import Rules, parse_admin_attributes
 
 VERSION = "3.1.0"
 _CLOUDCON_KEY = re.compile(r"^cloudcon\.(\d+)\.([a-z_]+)$")
@@ -92,6 +93,10 @@ class PortalSettings:
     site: SiteSettings
     backend_workers: int
     registration: RegistrationSettings
+    # SAML single sign-on through the Shibboleth SP (seed 1.8.4, 1.17): /sso/login on
+    auth_sso: bool = False
+    # SAML attribute values that show "Log in as admin" (common.sso; Cloud Auth holds the same)
+    sso_admin_attributes: Rules = ()
 
     def controller(self, cc_id: int) -> CloudController | None:
         return next((c for c in self.controllers if c.id == cc_id), None)
@@ -124,6 +129,8 @@ class PortalSettings:
             site=_site(r),
             backend_workers=r.int("backend.workers", 16, minimum=1),
             registration=parse_registration(r),
+            auth_sso=r.bool("auth_sso", False),
+            sso_admin_attributes=parse_admin_attributes(r.optional("auth_sso.admin_attributes")),
         )
 
 

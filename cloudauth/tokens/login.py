@@ -15,6 +15,7 @@ from cloudauth.audit.services import AuditLog
 from cloudauth.passwords import hash_password, needs_rehash, verify_password
 from cloudauth.ratelimit import LoginLimiter, normalised_login
 from cloudauth.tokens.services import TokenService
+from cloudauth.tokens.sso_attributes import SSO_ADMIN_SOURCE
 from cloudauth.users.models import User
 from cloudauth.users.services import UserService
 from common.errors import BadRequest, Conflict, Forbidden, Unauthorized, Unavailable
@@ -163,11 +164,26 @@ class LoginService:
             user.name = entry.name
         return user
 
-    def sso_login(self, identity: str, email: str, name: str, where: LoginRequest) -> SignedIn:
-        """A token for the SSO identity; its first login creates the account."""
+    def sso_login(
+        self,
+        identity: str,
+        email: str,
+        name: str,
+        where: LoginRequest,
+        *,
+        allow_first_login: bool = True,
+        admin_eligible: bool = False,
+    ) -> SignedIn:
+        """A token for the SSO identity; its first login creates the account unless the portal
+        says this address may not register (``allow_first_login``: its whitelist). A token of
+        a user whose attributes match ``auth_sso.admin_attributes`` is marked (its source) so
+        that ``/auth/sso_admin_login`` will exchange it."""
         user = self.users.find_by_sso_identity(identity)
+        created = False
         if user is not None:
             user = _usable(user)
+        elif not allow_first_login:
+            raise Forbidden("this SSO identity has no account here, and may not register")
         elif self.users.find_by_login(email) is not None:
             raise Conflict("an account with this email already exists; ask the administrator")
         else:
@@ -179,7 +195,12 @@ class LoginService:
                 sso_identity=identity,
                 with_default_role=True,
             )
-        return self._sign_in(user, where, f"{where.source}{where.via()}")
+            created = True
+        detail = f"{where.source}{' first login, account created' if created else ''}"
+        detail += f"{', may act as admin' if admin_eligible else ''}{where.via()}"
+        if admin_eligible:
+            where = LoginRequest(client=where.client, host=where.host, source=SSO_ADMIN_SOURCE)
+        return self._sign_in(user, where, detail)
 
     def _sign_in(self, user: User, where: LoginRequest, detail: str) -> SignedIn:
         token, expires_at = self.tokens.issue(user, where.source, where.client)

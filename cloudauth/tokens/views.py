@@ -8,6 +8,7 @@ from cloudauth.audit.services import AuditLog
 from cloudauth.tokens.login import LoginFailed, LoginRequest, LoginService, SignedIn
 from cloudauth.tokens.oauth import MalformedOAuth, OAuthCheck, oauth_parts
 from cloudauth.tokens.services import TokenService
+from cloudauth.tokens.sso_attributes import admin_eligible, forwarded_attributes
 from cloudauth.tokenstore.services import TokenRevocation
 from cloudauth.users.services import UserService
 from common.envelope import utc_text
@@ -121,13 +122,19 @@ class AuthViews:
         _require_host(request, settings.login_allowed_hosts, "login_allowed.hosts")
         params = Params(request)
         where = self._where(params, "sso")
+        rules = settings.auth_sso_admin_attributes
+        eligible = admin_eligible(rules, forwarded_attributes(params, rules))
         done = request.find_service(LoginService).sso_login(
             params.required("sso_identity", 255).strip(),
             params.required("email", 254),
             params.optional("name", 255) or "",
             where,
+            allow_first_login=params.bool("first_login", True),
+            admin_eligible=eligible,
         )
-        return _signed_in(request, done)
+        body = _signed_in(request, done)
+        body["data"]["sso_admin"] = eligible
+        return body
 
     @view_config(route_name="auth.verify_token", request_method="GET")
     def verify_token(self):

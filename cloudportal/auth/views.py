@@ -8,6 +8,7 @@ import logging
 from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 
+from cloudportal.auth.signin import IDENTITY_KEYS, first_login_setup, start_session
 from cloudportal.clients.cloudauth import ICloudAuth
 from cloudportal.errors import BackendError, BackendUnavailable
 from cloudportal.forms import Form
@@ -43,8 +44,11 @@ def login(request):
         answer = cloudauth.login(form["login"], form.secret("password"), request.client_addr)
         identity = cloudauth.verify(answer.token, answer.userid)
     except BackendError as exc:
-        # Cloud Auth's own words: wrong password, a locked account, a rate limit, a
-        # deactivated account, a directory that refused the user.
+        if exc.status == 403:
+            # A plain refusal in Cloud Auth's own words: a directory user outside
+            # ldap.require_group / ldap.auth_require_group, a deactivated account.
+            return refusal_page(request, exc.message)
+        # Cloud Auth's own words: wrong password, a locked account, a rate limit.
         form.refused(exc)
         request.response.status = 401 if exc.status == 401 else exc.status
         return result
@@ -65,19 +69,13 @@ def login(request):
         form.message = refusal
         request.response.status = 403
         return result
-    session = request.session
-    session.rotate()  # a session id known before the login is worthless after it
-    session.update(
-        token=answer.token,
-        userid=answer.userid,
-        email=answer.email,
-        name=user.get("name", ""),
-        roles=list(identity.get("roles", [])),
-        must_change_password=answer.default_password,
-    )
+    start_session(request, answer, identity)
     if answer.default_password:
-        session.flash("You are still using the default password: choose a new one.", "info")
+        request.session.flash("You are still using the default password: choose a new one.", "info")
         return HTTPFound(request.route_url("password_change"))
+    if _is_directory_user(request, answer):
+        request.session["external_login"] = "ldap"
+        first_login_setup(request, answer, None, directory_named=True)
     return HTTPFound(safe_next(request, form["next"]))
 
 
@@ -89,14 +87,50 @@ def _revoke(request, token: str) -> None:
         log.warning("token revocation failed: %s", exc)
 
 
+def _is_directory_user(request, answer) -> bool:
+    """A directory (LDAP) account: its default SCM resources are made at login (seed 1.8.3)."""
+    return answer.registration_source == "ldap"
+
+
+def refusal_page(request, message: str, status: int = 403):
+    """A plain page saying why the user may not come in (no form to try again)."""
+    from cloudportal.errors import _page
+
+    text = message[:1].upper() + message[1:]
+    status = status if 400 <= status < 500 else 403
+    return _page(request, status, "Access refused", text if text.endswith(".") else text + ".")
+
+
 @view_config(route_name="logout", request_method="POST")
 def logout(request):
     token = request.session.get("token")
+    back = request.session.get("sso_return")
+    if back:
+        return _leave_admin(request, token, back)
     if token:
         _revoke(request, token)
     request.session.invalidate()
     request.session.flash("You are logged out.", "info")
     return HTTPFound(request.route_url("login"))
+
+
+def _leave_admin(request, admin_token: str | None, back: dict):
+    """Logging out of the admin account an SSO user switched to ("Log in as admin") returns
+    to that user's own session (common.md: ``sso_return``)."""
+    if admin_token:
+        try:
+            request.find_service(ICloudAuth).revoke(admin_token)
+        except (BackendError, BackendUnavailable) as exc:
+            log.warning("admin token revocation on leaving admin failed: %s", exc)
+    session = request.session
+    session.pop("sso_return")
+    session.pop("masquerade", None)  # leaving admin ends whatever admin was doing
+    session.update({key: back.get(key) for key in IDENTITY_KEYS})
+    session["must_change_password"] = False
+    session["external_login"] = "sso"
+    session.rotate()
+    session.flash(f"You left the admin account and are back as {back.get('email', '')}.", "info")
+    return HTTPFound(request.route_url("profile"))
 
 
 @view_config(

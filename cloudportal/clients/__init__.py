@@ -37,33 +37,42 @@ def includeme(config):
     config.add_request_method(_credentials, "credentials", reify=True)
     config.add_request_method(_counter, "backend_calls", reify=True)
 
-    def cloudauth_factory(context, request):
+    def cloudauth_for(request, credentials: Credentials) -> CloudAuthClient:
+        """Cloud Auth called with ``credentials`` (see ``controllers_for``)."""
         http = BackendHTTP(
-            settings.cloudauth,
-            pools["cloudauth"],
-            request.credentials,
-            request.backend_calls,
-            "message",
+            settings.cloudauth, pools["cloudauth"], credentials, request.backend_calls, "message"
         )
-        return CloudAuthClient(http, request.credentials.userid)
+        return CloudAuthClient(http, credentials.userid)
 
-    def controllers_factory(context, request):
+    config.registry["scm.portal.cloudauth_for"] = cloudauth_for
+
+    def cloudauth_factory(context, request):
+        return cloudauth_for(request, request.credentials)
+
+    def controllers_for(request, credentials: Credentials) -> Controllers:
+        """Every controller, called with ``credentials`` (those of the request's session, or a
+        token just issued by a login, before the session holds it)."""
         clients = [
             ControllerClient(
                 cc,
                 BackendHTTP(
                     cc.backend,
                     pools[f"cc{cc.id}"],
-                    request.credentials,
+                    credentials,
                     request.backend_calls,
                     "msg",
                 ),
                 request.registry["scm.portal.cache"],
-                request.credentials.userid,
+                credentials.userid,
             )
             for cc in settings.controllers
         ]
         return Controllers(clients, request.registry["scm.portal.pool"])
+
+    config.registry["scm.portal.controllers_for"] = controllers_for
+
+    def controllers_factory(context, request):
+        return controllers_for(request, request.credentials)
 
     def accountant_factory(context, request):
         if settings.accountant is None:

@@ -22,6 +22,8 @@ class LoginAnswer:
     default_password: bool
     expires_at_utc: str
     registration_source: str = ""
+    # SSO logins: Cloud Auth's own auth_sso.admin_attributes matched (/auth/sso_admin_login)
+    sso_admin: bool = False
 
 
 class CloudAuthClient:
@@ -36,15 +38,35 @@ class CloudAuthClient:
         if client_address:
             form["client_address"] = client_address
         body = self.http.call("POST", "/auth/login", data=form, auth=False)
-        data = body.get("data") or {}
-        return LoginAnswer(
-            token=body["authentication_token"],
-            userid=data["userid"],
-            email=data.get("email", login),
-            default_password=bool(data.get("default_password")),
-            expires_at_utc=body.get("expires_at_utc", ""),
-            registration_source=str(data.get("registration_source") or ""),
-        )
+        return _answer(body, login)
+
+    def sso_login(
+        self,
+        identity: str,
+        email: str,
+        name: str,
+        client_address: str | None,
+        attributes: dict[str, str],
+        first_login: bool = True,
+    ) -> LoginAnswer:
+        """An identity the SAML identity provider vouched for (``auth_sso``). ``attributes``:
+        the raw mod_shib values of the attributes ``auth_sso.admin_attributes`` names, which
+        Cloud Auth checks against its own copy of the rule. ``first_login`` False: Cloud Auth
+        refuses to create an account that does not exist yet."""
+        form = {"sso_identity": identity, "email": email, "name": name}
+        form["first_login"] = "true" if first_login else "false"
+        form.update({f"attr.{key}": value for key, value in attributes.items() if value})
+        if client_address:
+            form["client_address"] = client_address
+        return _answer(self.http.call("POST", "/auth/sso_login", data=form, auth=False), email)
+
+    def sso_admin_login(self, sso_token: str, client_address: str | None) -> LoginAnswer:
+        """A token of the local superuser for the holder of an admin-eligible SSO token."""
+        form = {"auth_token": sso_token}
+        if client_address:
+            form["client_address"] = client_address
+        body = self.http.call("POST", "/auth/sso_admin_login", data=form, auth=False)
+        return _answer(body, "admin")
 
     def verify(self, token: str, userid: str) -> dict:
         """The identity a token stands for: user, roles, permissions."""
@@ -121,3 +143,16 @@ class CloudAuthClient:
 
     def delete_api_key(self, userid: str) -> None:
         self.http.call("POST", f"/api_key/delete/{userid}")
+
+
+def _answer(body: dict, login: str) -> LoginAnswer:
+    data = body.get("data") or {}
+    return LoginAnswer(
+        token=body["authentication_token"],
+        userid=data["userid"],
+        email=data.get("email", login),
+        default_password=bool(data.get("default_password")),
+        expires_at_utc=body.get("expires_at_utc", ""),
+        registration_source=str(data.get("registration_source") or ""),
+        sso_admin=data.get("sso_admin") is True,
+    )

@@ -93,8 +93,14 @@ class ControllerClient:
         """Every system account the caller sees: their own and their managed users'."""
         return self._get("/user")
 
-    def create_system_user(self, system_name: str) -> dict:
-        return self.http.call("POST", "/user", json={"system-name": system_name})["data"]
+    def system_users_of(self, cloudauth_id: str) -> list[dict]:
+        """The system account(s) of one Cloud Auth user (at most one per controller)."""
+        return self._get("/user", **{"cloudauth-id": cloudauth_id})
+
+    def create_system_user(self, system_name: str | None) -> dict:
+        """``system_name`` None: the controller names it (users.driver = ldap: the directory's)."""
+        body = {"system-name": system_name} if system_name else {}
+        return self.http.call("POST", "/user", json=body)["data"]
 
     def set_ssh_keys(self, user_id: str, keys: list[str]) -> dict:
         return self.http.call("PUT", f"/user/{user_id}", json={"ssh-public-keys": keys})["data"]

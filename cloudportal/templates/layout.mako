@@ -24,7 +24,7 @@
     <span class="text-light mr-2">${me.email}</span>
     <form method="post" action="${request.route_path('logout')}" class="d-inline">
       <input type="hidden" name="csrf_token" value="${csrf_token}">
-      <button type="submit" class="btn btn-outline-light btn-sm">Log out</button>
+      <button type="submit" class="btn btn-outline-light btn-sm">${'Leave admin' if request.session.get('sso_return') else 'Log out'}</button>
     </form>
   </div>
   % endif
@@ -44,6 +44,13 @@
         <li class="nav-item"><a class="nav-link" href="${request.route_path('reports')}">Usage and Reports</a></li>
         % endif
         <li class="nav-item"><a class="nav-link" href="${request.route_path('profile')}">My Profile</a></li>
+        % if settings.auth_sso and request.session.get('sso_admin') and not request.session.get('sso_return') and not request.session.get('masquerade'):
+        <li class="nav-item">
+          <form method="post" action="${request.route_path('sso.admin')}">${csrf_input}
+            <button type="submit" class="btn btn-link nav-link portal-sso-admin">Log in as admin</button>
+          </form>
+        </li>
+        % endif
       </ul>
       % if me.is_superuser:
       <h2 class="portal-menu-heading">Registration</h2>
@@ -68,6 +75,12 @@
     % else:
     <main id="main" class="col-12 portal-main portal-narrow">
     % endif
+      % if me and request.session.get('sso_return'):
+      <div class="alert alert-warning portal-sso-return" role="status">You are acting as the
+        administrator <strong>${me.email}</strong>; your own account is
+        <strong>${request.session['sso_return'].get('email', '')}</strong>. Choose
+        <em>Leave admin</em> to return to it.</div>
+      % endif
       % for queue, css in (('error', 'danger'), ('info', 'info'), ('', 'success')):
       % for message in request.session.pop_flash(queue):
       <div class="alert alert-${css}" role="${'alert' if queue == 'error' else 'status'}">${message}</div>

@@ -12,6 +12,8 @@ PUBLIC = {
     "auth.login",
     "auth.authenticate",
     "auth.sso_login",
+    # the SSO token is a form field (as for revoke_token); tests/cloudauth/test_sso_admin.py
+    "auth.sso_admin_login",
     "auth.verify_token",
     "auth.revoke_token",
     "auth.account_status",

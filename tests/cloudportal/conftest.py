@@ -29,6 +29,7 @@ from tests.cloudcontroller.accounts.helpers import make_root
 from tests.conftest import database_url, drop_database
 
 PASSWORD = "long enough pw"
+SSO_ADMIN_RULE = "isMemberOf = hpc-admins\neduPersonEntitlement = urn:mace:example.edu:scm-admin"
 
 
 @pytest.fixture(scope="session")
@@ -39,7 +40,11 @@ def peer_cache():
 @pytest.fixture(scope="session")
 def cloudauth(tmp_path_factory, peer_cache):
     peer = live.LiveCloudAuth(
-        f"sqlite:///{tmp_path_factory.mktemp('portal-auth')}/cloudauth.sqlite", peer_cache
+        f"sqlite:///{tmp_path_factory.mktemp('portal-auth')}/cloudauth.sqlite",
+        peer_cache,
+        # SSO logins (tests/cloudportal/test_sso.py); nothing else uses them.
+        auth_sso="true",
+        **{"auth_sso.admin_attributes": SSO_ADMIN_RULE},
     )
     yield peer
     peer.close()
@@ -67,12 +72,23 @@ class LiveController:
 def controller(tmp_path_factory, cloudauth, simulator, peer_cache):
     """Cloud controller 1 over HTTP: local UNIX users on a temporary root, $HOME volumes made
     by the mkdir driver, its worker as a thread."""
-    base = tmp_path_factory.mktemp("portal-cc")
+    live_cc, stop = start_controller(tmp_path_factory, cloudauth, simulator, peer_cache)
+    yield live_cc
+    stop()
+
+
+def start_controller(
+    tmp_path_factory, cloudauth, simulator, peer_cache, cc_id: int = 1, port: int = 0, **extra
+):
+    """A controller (``cc_id``, registered in ``cloudauth``) serving on ``port`` (0: any free
+    one), its worker as a thread; ``extra`` settings override the defaults. Returns the
+    :class:`LiveController` and the function that stops it and drops its database."""
+    base = tmp_path_factory.mktemp(f"portal-cc{cc_id}")
     db_url = database_url(f"portalcc{uuid.uuid4().hex[:6]}", tmp_path_factory)
     _, key, secret = cloudauth.service_account("cloudcontroller_admin")
     response = cloudauth.http.post(
         cloudauth.url + "/cloud_controller/create",
-        data={"id": "1", "name": "cc1"},
+        data={"id": str(cc_id), "name": f"cc{cc_id}"},
         headers=cloudauth.admin.headers,
         timeout=10,
     )
@@ -81,7 +97,7 @@ def controller(tmp_path_factory, cloudauth, simulator, peer_cache):
     home.mkdir()
     settings = {
         "sqlalchemy.url": db_url,
-        "cloud_controller_id": "1",
+        "cloud_controller_id": str(cc_id),
         "cloudauth.url": cloudauth.url,
         "cloudauth.api_key": key,
         "cloudauth.api_secret": secret,
@@ -101,25 +117,29 @@ def controller(tmp_path_factory, cloudauth, simulator, peer_cache):
         "users.root": str(make_root(base)),
         "storage.driver": "mkdir",
         "storage.mkdir.root": str(home),
+        **extra,
     }
     app = controller_main({}, **settings)
     upgrade("cloudcontroller", app.registry["scm.db_engine"])
     app.registry["scm.cache"] = peer_cache
     server = create_server(
-        app, host="127.0.0.1", port=0, threads=8, connection_limit=100_000, channel_timeout=30
+        app, host="127.0.0.1", port=port, threads=8, connection_limit=100_000, channel_timeout=30
     )
     thread = threading.Thread(target=_quiet(server.run), daemon=True)
     thread.start()
     stop = threading.Event()
     threading.Thread(
-        target=run_worker, args=(app.registry, stop, "portal-test-worker"), daemon=True
+        target=run_worker, args=(app.registry, stop, f"portal-test-worker-{cc_id}"), daemon=True
     ).start()
+
+    def close():
+        stop.set()
+        server.close()
+        app.registry["scm.db_engine"].dispose()
+        drop_database(db_url)
+
     port = server.effective_port
-    yield LiveController(f"http://127.0.0.1:{port}", port, app, str(home))
-    stop.set()
-    server.close()
-    app.registry["scm.db_engine"].dispose()
-    drop_database(db_url)
+    return LiveController(f"http://127.0.0.1:{port}", port, app, str(home)), close
 
 
 def _quiet(run):

@@ -25,4 +25,8 @@ ${f.form_message(form)}
   <li>No account yet? <a href="${request.route_path('register')}">Register</a></li>
   % endif
 </ul>
+% if settings.auth_sso:
+<p class="portal-sso-choice">Or <a href="${request.route_path('sso.login')}">log in with your
+  organization's account (single sign-on)</a>.</p>
+% endif
 </div>

@@ -14,6 +14,11 @@
 </section>
 <section aria-labelledby="password-title" class="mb-4">
   <h2 id="password-title" class="h4">Password</h2>
+  % if request.session.get('external_login'):
+  ## external_login (sso, ldap): Cloud Auth keeps no password for this user.
+  <p>You sign in with your organization's account (${'single sign-on' if request.session['external_login'] == 'sso' else 'directory'}):
+    change its password with your site's password service, not here.</p>
+  % else:
   ${f.form_message(password)}
   <form method="post" action="${request.route_path('profile.password')}" novalidate>
     ${f.csrf()}
@@ -22,6 +27,7 @@
     ${f.field(password, 'confirm', 'New password again', type='password', required=True, autocomplete='new-password', prefix='pw')}
     <button type="submit" class="btn btn-primary btn-sm">Change password</button>
   </form>
+  % endif
 </section>
 <section aria-labelledby="api-key-title" id="api-key">
   <h2 id="api-key-title" class="h4">API key</h2>

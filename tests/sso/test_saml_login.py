@@ -1,0 +1,116 @@
+"""SAML SSO end to end (seed 1.8.4, 1.17): Chromium logs in through SimpleSAMLphp's own login
+form; Apache's mod_shib hands the attributes to the portal under mod_wsgi; the portal signs the
+user in with Cloud Auth and sets up the system account and $HOME on the controller."""
+
+from __future__ import annotations
+
+import re
+
+import requests
+
+from tests.sso.conftest import SHOTS
+from tests.sso.rig import BOSS, CARL, JANE, Person
+
+
+def login_through_the_idp(page, rig, person: Person) -> None:
+    page.goto(rig.sp_url + "/login")
+    page.click("text=log in with your")
+    page.wait_for_url(re.compile(rf"^{re.escape(rig.idp_url)}/"))
+    page.fill('input[name="username"]', person.username)
+    page.fill('input[name="password"]', person.password)
+    page.press('input[name="password"]', "Enter")
+    page.wait_for_url(rig.sp_url + "/nodes")
+
+
+def cloud_auth_users(cloudauth, email: str) -> list[dict]:
+    users = cloudauth.get("/user/list", cloudauth.admin, show_inactive="true", limit="10000")
+    return [u for u in users["users"] if u["email"] == email]
+
+
+def system_accounts(controller, cloudauth, userid: str) -> list[dict]:
+    answer = requests.get(
+        controller.url + "/v1/user",
+        params={"cloudauth-id": userid},
+        headers=cloudauth.admin.headers,
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()["data"]
+
+
+def test_first_login_sets_up_the_account_and_a_returning_login_finds_it(stack, new_page):
+    cloudauth, controller, rig = stack
+    page = new_page()
+    login_through_the_idp(page, rig, JANE)
+    page.screenshot(path=str(SHOTS / "sso-first-login.png"), full_page=True)
+    banner = page.locator(".alert").all_inner_texts()
+    assert any(
+        "system account jane on Penguin West" in text and "$HOME volume" in text for text in banner
+    ), banner
+    assert JANE.email in page.content()
+    [user] = cloud_auth_users(cloudauth, JANE.email)
+    assert user["name"] == JANE.name
+    [account] = system_accounts(controller, cloudauth, user["id"])
+    assert account["system-name"] == "jane"
+
+    again = new_page()
+    login_through_the_idp(again, rig, JANE)
+    assert not any("Set up for you" in t for t in again.locator(".alert").all_inner_texts())
+    assert [u["id"] for u in cloud_auth_users(cloudauth, JANE.email)] == [user["id"]]
+    assert len(system_accounts(controller, cloudauth, user["id"])) == 1
+
+
+def test_an_admin_attribute_user_escalates_to_admin_and_back(stack, new_page):
+    cloudauth, _, rig = stack
+    page = new_page()
+    login_through_the_idp(page, rig, BOSS)
+    page.click("button:has-text('Log in as admin')")
+    page.wait_for_url(rig.sp_url + "/users")
+    page.screenshot(path=str(SHOTS / "sso-acting-as-admin.png"), full_page=True)
+    banner = page.locator(".portal-sso-return").inner_text()
+    assert "acting as the administrator" in banner and BOSS.email in banner
+    [boss] = cloud_auth_users(cloudauth, BOSS.email)
+    events = cloudauth.get(
+        "/audit/list", cloudauth.admin, event="login.sso_admin", userid=boss["id"]
+    )["events"]
+    assert events and events[0]["actor_userid"] == boss["id"]
+    assert events[0]["subject_userid"] == cloudauth.admin.userid
+
+    page.click("button:has-text('Leave admin')")
+    page.wait_for_url(rig.sp_url + "/profile")
+    page.screenshot(path=str(SHOTS / "sso-back-from-admin.png"), full_page=True)
+    assert f"back as {BOSS.email}" in page.content()
+    assert page.locator("button:has-text('Log in as admin')").count() == 1
+    assert page.locator(".portal-sso-return").count() == 0
+
+
+def test_a_plain_user_sees_no_admin_link(stack, new_page):
+    _, _, rig = stack
+    page = new_page()
+    login_through_the_idp(page, rig, JANE)
+    assert page.locator("button:has-text('Log in as admin')").count() == 0
+
+
+def test_forged_attribute_headers_are_ignored(stack, new_page):
+    cloudauth, _, rig = stack
+    forged = {
+        "username": "boss",
+        "email": "forged@evil.example",
+        "eduPersonEntitlement": "urn:mace:example.edu:scm-admin",
+        "Shib-Session-ID": "_forged",
+    }
+    # Without a Shibboleth session the headers get nobody in: mod_shib sends them to the IdP.
+    answer = requests.get(
+        rig.sp_url + "/sso/login", headers=forged, verify=rig.ca, allow_redirects=False, timeout=10
+    )
+    assert answer.status_code == 302
+    assert answer.headers["Location"].startswith(rig.idp_url)
+    # With a real session (Carl's) the same headers on every request change nothing.
+    page = new_page(extra_http_headers=forged)
+    login_through_the_idp(page, rig, CARL)
+    page.goto(rig.sp_url + "/profile")
+    assert CARL.email in page.content()
+    assert "forged@evil.example" not in page.content()
+    assert page.locator("button:has-text('Log in as admin')").count() == 0
+    assert cloud_auth_users(cloudauth, "forged@evil.example") == []
+    assert len(cloud_auth_users(cloudauth, CARL.email)) == 1
