@@ -31,6 +31,13 @@ def path_userid(request) -> str:
     return uuid.UUID(path_uuid(request, "user_id", "user")).hex
 
 
+def _descending(params: Params) -> bool:
+    order = (params.optional("order", 4) or "asc").strip().lower()
+    if order not in ("asc", "desc"):
+        raise BadRequest("order must be asc or desc")
+    return order == "desc"
+
+
 @view_config(route_name="user.list", request_method="GET", renderer=JSON, permission="view_user")
 def list_view(request):
     params = Params(request)
@@ -41,6 +48,9 @@ def list_view(request):
         email=params.optional("email", 254),
         offset=params.int("offset", 0),
         limit=params.int("limit", 1000, minimum=1, maximum=10000),
+        search=params.optional("search", 254),
+        sort=params.optional("sort", 32),
+        descending=_descending(params),
     )
     caller = request.caller
     total, users = list_users(request.db, caller, query)
