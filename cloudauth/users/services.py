@@ -89,6 +89,7 @@ class UserQuery:
     search: str | None = None
     sort: str | None = None
     descending: bool = False
+    userids: tuple[str, ...] = ()  # only these users (a page of nodes names its owners)
 
 
 # The columns a user list may be sorted by; ties are broken by the id, so pages never overlap.
@@ -121,6 +122,8 @@ def list_users(db: Session, caller: Caller, query: UserQuery) -> tuple[int, list
         stmt = stmt.where(User.registration_source == query.registration_source)
     if query.email:
         stmt = stmt.where(User.email_key == query.email.strip().lower())
+    if query.userids:
+        stmt = stmt.where(User.id.in_(query.userids))
     if query.search and query.search.strip():
         pattern = _like(query.search.strip())
         stmt = stmt.where(

@@ -31,6 +31,16 @@ def path_userid(request) -> str:
     return uuid.UUID(path_uuid(request, "user_id", "user")).hex
 
 
+def _userids(params: Params) -> tuple[str, ...]:
+    values = params.all("userid", 64)
+    if len(values) > 1000:
+        raise BadRequest("give at most 1000 userid values")
+    try:
+        return tuple(uuid.UUID(v.strip()).hex for v in values)
+    except ValueError:
+        raise BadRequest("userid must be a Cloud Auth user id (a UUID)") from None
+
+
 def _descending(params: Params) -> bool:
     order = (params.optional("order", 4) or "asc").strip().lower()
     if order not in ("asc", "desc"):
@@ -51,6 +61,7 @@ def list_view(request):
         search=params.optional("search", 254),
         sort=params.optional("sort", 32),
         descending=_descending(params),
+        userids=_userids(params),
     )
     caller = request.caller
     total, users = list_users(request.db, caller, query)
