@@ -26,4 +26,5 @@ def main(global_config, **raw):
         config.include("cloudportal.users")
         config.include("cloudportal.help")
         config.include("cloudportal.reports")
+        config.include("cloudportal.admin")
     return make_wsgi_app(config)

@@ -231,7 +231,7 @@ def _site(r: Raw) -> SiteSettings:
     )
 
 
-FEATURES = ("auth", "profile", "nodes", "accounts", "users", "help", "reports")
+FEATURES = ("auth", "profile", "nodes", "accounts", "users", "help", "reports", "admin")
 
 
 def pyramid_settings(raw: dict[str, Any], settings: PortalSettings) -> dict[str, Any]:

@@ -70,8 +70,11 @@ def login(request):
 
 @view_config(route_name="logout", request_method="POST")
 def logout(request):
-    token = request.session.get("token")
-    if token:
+    # while masquerading (session["masquerade"]) the superuser's own token ends too
+    real = request.session.get("masquerade") or {}
+    for token in (request.session.get("token"), real.get("token")):
+        if not token:
+            continue
         try:
             request.find_service(ICloudAuth).revoke(token)
         except (BackendError, BackendUnavailable) as exc:
