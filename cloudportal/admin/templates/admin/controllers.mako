@@ -2,7 +2,7 @@
 <%namespace name="f" file="/forms.mako"/>
 <%def name="title()">Cloud Controllers · Administration</%def>
 <h1>Cloud Controllers</h1>
-<p class="text-muted">Cloud Auth's registry of cloud controllers: the ids that system accounts and usage name. The portal reaches a controller through its <code>cloudcon.&lt;id&gt;.*</code> block in cloudportal.ini.</p>
+<p>Cloud Auth's registry of cloud controllers: the ids that system accounts and usage name. The portal reaches a controller through its <span class="text-monospace">cloudcon.&lt;id&gt;.*</span> block in cloudportal.ini.</p>
 % if controllers:
 <table class="table table-sm">
   <caption class="sr-only">Registered cloud controllers</caption>

@@ -5,7 +5,7 @@
 <p><a href="${request.route_path('admin.nodes', _query={'cc': str(controller.id)})}">← All login nodes on ${controller.name}</a></p>
 <h1>${name}</h1>
 <dl class="row">
-  <dt class="col-sm-3">SCM id</dt><dd class="col-sm-9"><code>${node['id']}</code></dd>
+  <dt class="col-sm-3">SCM id</dt><dd class="col-sm-9"><span class="text-monospace">${node['id']}</span></dd>
   <dt class="col-sm-3">Owner</dt><dd class="col-sm-9">${owner}</dd>
   <dt class="col-sm-3">Status</dt><dd class="col-sm-9">${labels.get(node.get('status'), node.get('status'))}${' — %s' % node['status-reason'] if node.get('status-reason') else ''}</dd>
   <dt class="col-sm-3">VM type</dt><dd class="col-sm-9">${flavor or node.get('server-flavor')}</dd>

@@ -56,6 +56,10 @@ ${l.search('admin.nodes', query, 'Find by hostname, IP, status, node or owner id
 </table>
 ${l.pager('admin.nodes', query, total, hidden=here)}
 % else:
-<p>No login node on ${chosen.name} matches${' “%s”' % query.search if query.search else ''}.</p>
+% if query.search:
+<p>No login node on ${chosen.name} matches “${query.search}”.</p>
+% else:
+<p>${chosen.name} has no login nodes.</p>
+% endif
 % endif
 % endif
