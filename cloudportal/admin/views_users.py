@@ -104,6 +104,10 @@ def set_roles(request):
         request.session.flash("Choose roles from the list.", "error")
         return _back(request, userid)
     have = set(user.get("roles") or [])
+    if userid == request.identity.userid and "superuser" in have - wanted:
+        # the page would lock its own user out of it; another superuser can do it
+        request.session.flash("You cannot remove your own superuser role.", "error")
+        return _back(request, userid)
     changed = []
     try:
         for name in sorted(wanted - have):

@@ -158,6 +158,12 @@ def test_user_page_activate_roles_password_and_api_key(admin_browser, cloudauth)
     assert "s" * 20 not in admin_browser.get(path).text  # the secret is never shown
 
 
+def test_the_superuser_cannot_remove_their_own_superuser_role(admin_browser, superuser, cloudauth):
+    page = admin_browser.post(f"/admin/users/{superuser.userid}/roles", {"role": []}).follow()
+    assert "You cannot remove your own superuser role." in page.text
+    assert "superuser" in cloudauth.get(f"/user/view/{superuser.userid}", cloudauth.admin)["roles"]
+
+
 def test_an_api_key_of_another_user_is_cloud_auths_words_beside_the_field(admin_browser, cloudauth):
     first, second = cloudauth.user(), cloudauth.user()
     key = f"dup{uuid.uuid4().hex[:12]}"
