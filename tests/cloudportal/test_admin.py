@@ -158,6 +158,21 @@ def test_user_page_activate_roles_password_and_api_key(admin_browser, cloudauth)
     assert "s" * 20 not in admin_browser.get(path).text  # the secret is never shown
 
 
+def test_a_directory_users_password_is_refused_in_cloud_auths_words(admin_browser, cloudauth):
+    made = cloudauth.post(
+        "/user/create",
+        cloudauth.admin,
+        email=f"ldap-{uuid.uuid4().hex[:8]}@example.org",
+        registration_source="ldap",
+    )
+    page = admin_browser.post(
+        f"/admin/users/{made['id']}/password",
+        {"password": "a new long one", "confirm": "a new long one"},
+    )
+    assert page.status_int == 400
+    assert "This user&#39;s password is kept in the directory (LDAP/SSO), not here." in page.text
+
+
 def test_the_superuser_cannot_remove_their_own_superuser_role(admin_browser, superuser, cloudauth):
     page = admin_browser.post(f"/admin/users/{superuser.userid}/roles", {"role": []}).follow()
     assert "You cannot remove your own superuser role." in page.text
