@@ -166,8 +166,7 @@ def audit_log(request):
     if form.ok:
         email = params.pop("email", None)
         if email:
-            found = admin.users(search=email, sort="email", descending=False, offset=0, limit=5)
-            match = next((u for u in found.rows if u["email"].lower() == email.lower()), None)
+            match = admin.user_by_email(email)
             if match is None:
                 form.error("who", f"No user has the address {email}.")
             else:

@@ -62,6 +62,12 @@ class CloudAuthAdminClient:
         users = self._get("/user/list", params).get("users", [])
         return {u["id"]: u.get("email", "") for u in users}
 
+    def user_by_email(self, email: str) -> dict | None:
+        """The user with this address (case-insensitive), or None."""
+        params = {"email": email, "show_inactive": "true", "limit": "1"}
+        users = self._get("/user/list", params).get("users", [])
+        return users[0] if users else None
+
     def user(self, userid: str) -> dict:
         return self._get(f"/user/view/{userid}")
 
