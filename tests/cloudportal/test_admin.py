@@ -9,6 +9,7 @@ import re
 import uuid
 
 import pytest
+import requests
 
 from cloudcontroller.instances import models as m
 from tests.cloudportal.conftest import PASSWORD
@@ -341,12 +342,7 @@ def test_node_permissions_delete_confirmation_and_bad_power(admin_browser, cloud
     owner, friend = cloudauth.user(), cloudauth.user()
     [row] = seed_nodes(controller, owner, f"one{uuid.uuid4().hex[:6]}", 1)
     friend_name = f"fr{uuid.uuid4().hex[:6]}"
-    friend_browser_id = cloudauth.get(f"/user/view/{friend.userid}", cloudauth.admin)["id"]
-    assert friend_browser_id == friend.userid
-    client = controller.app  # noqa: F841
     # the friend's system account on controller 1, made as the friend would
-    import requests
-
     made = requests.post(
         controller.url + "/user",
         json={"system-name": friend_name},
