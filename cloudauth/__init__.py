@@ -21,6 +21,7 @@ FEATURES = (
     "tokens",
     "registration",
     "sso",
+    "masquerade",
 )
 
 

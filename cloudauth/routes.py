@@ -47,3 +47,8 @@ def includeme(config):
     add("system_account.delete", "/system_account/delete/{account_id}")
 
     add("audit.list", "/audit/list")
+
+    # masquerade ("view as", cloudauth.masquerade)
+    add("auth.masquerade", "/auth/masquerade")
+    add("auth.masquerade_end", "/auth/masquerade/end")
+    add("audit.record", "/audit/record")

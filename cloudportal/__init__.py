@@ -30,4 +30,5 @@ def main(global_config, **raw):
         config.include("cloudportal.help")
         config.include("cloudportal.reports")
         config.include("cloudportal.registration")
+        config.include("cloudportal.admin")
     return make_wsgi_app(config)

@@ -8,6 +8,7 @@ import logging
 from pyramid.csrf import BadCSRFToken
 from pyramid.httpexceptions import HTTPException, HTTPFound
 
+from cloudportal.admin.session import restore
 from common.errors import APIError
 
 log = logging.getLogger("scm.cloudportal")
@@ -56,6 +57,12 @@ def unavailable_view(exc: BackendUnavailable, request):
 
 
 def session_ended_view(exc: SessionEnded, request):
+    viewed = restore(request.session)
+    if viewed is not None:
+        # the masquerade token ended (expired, or the user was deactivated): back to the
+        # superuser's own session, not out of the portal
+        request.session.flash(f"Viewing as {viewed.get('email')} has ended.", "info")
+        return HTTPFound(request.route_url("admin.users"))
     request.session.invalidate()
     request.session.flash("Your session has ended; please log in again.", "info")
     return HTTPFound(request.route_url("login", _query={"next": request.path_qs}))

@@ -241,7 +241,17 @@ def _site(r: Raw) -> SiteSettings:
     )
 
 
-FEATURES = ("auth", "profile", "nodes", "accounts", "users", "help", "reports", "registration")
+FEATURES = (
+    "auth",
+    "profile",
+    "nodes",
+    "accounts",
+    "users",
+    "help",
+    "reports",
+    "registration",
+    "admin",
+)
 
 
 def pyramid_settings(raw: dict[str, Any], settings: PortalSettings) -> dict[str, Any]:

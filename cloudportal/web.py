@@ -92,7 +92,7 @@ class PortalSecurityPolicy:
         return []
 
 
-def forbidden_view(request):
+def forbidden_view(exc, request):
     from cloudportal.errors import _page
 
     who = request.identity
@@ -103,8 +103,13 @@ def forbidden_view(request):
         return HTTPFound(request.route_url("login", _query=query))
     if who.must_change_password:
         return HTTPFound(request.route_url("password_change"))
-    result = getattr(request.exception, "result", None)
-    whom = "the superuser" if "superuser" in str(result or "") else "account owners"
+    result = getattr(exc, "result", None)
+    # a Denied result is falsy: test it against None, not by truth
+    whom = (
+        "the superuser"
+        if "superuser" in str("" if result is None else result)
+        else "account owners"
+    )
     return _page(request, 403, "Not allowed", f"This is for {whom} only.")
 
 

@@ -55,10 +55,13 @@ def parse_utc_text(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text[:19])
 
 
-def ok_json_text(request, data_text: str, message: str = ""):
+def ok_json_text(request, data_text: str, message: str = "", **extra):
     """The response ``request.ok(data)`` renders with ``scm_json``, for ``data`` that is already
-    JSON text (a large listing encoded as it is read): the same envelope, byte for byte."""
-    body = json.dumps(request.ok(_DATA_MARK, message)).replace(json.dumps(_DATA_MARK), data_text, 1)
+    JSON text (a large listing encoded as it is read): the same envelope, byte for byte. ``extra``
+    keys go beside ``data`` (a paged listing's ``total``)."""
+    envelope = request.ok(_DATA_MARK, message)
+    envelope.update(extra)
+    body = json.dumps(envelope).replace(json.dumps(_DATA_MARK), data_text, 1)
     response = request.response
     response.content_type = "application/json"
     response.text = body

@@ -51,6 +51,14 @@ class Identity:
     expires_at: dt.datetime | None = None
     default_password: bool = False
     system_accounts: tuple[dict, ...] = field(default=())
+    # A masquerade token ("view as"): the superuser really holding it, who is audited beside
+    # the user on every change made with it. None for every other token.
+    masquerader_userid: str | None = None
+    masquerader_email: str | None = None
+
+    @property
+    def is_masquerade(self) -> bool:
+        return bool(self.masquerader_userid)
 
     @property
     def is_superuser(self) -> bool:
@@ -60,7 +68,7 @@ class Identity:
         return self.is_superuser or permission in self.permissions
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        body = {
             "user": {
                 "id": self.userid,
                 "email": self.email,
@@ -74,11 +82,19 @@ class Identity:
             "expires_at_utc": utc_text(self.expires_at) if self.expires_at else None,
             "default_password": self.default_password,
         }
+        if self.masquerader_userid:
+            # only on masquerade tokens: every other answer keeps its shape
+            body["masquerade"] = {
+                "userid": self.masquerader_userid,
+                "email": self.masquerader_email or "",
+            }
+        return body
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Identity:
         user = data["user"]
         expires = data.get("expires_at_utc")
+        masquerade = data.get("masquerade") or {}
         return cls(
             userid=user["id"],
             email=user["email"],
@@ -90,6 +106,8 @@ class Identity:
             expires_at=parse_utc_text(expires) if expires else None,
             default_password=bool(data.get("default_password", False)),
             system_accounts=tuple(user.get("system_accounts", ())),
+            masquerader_userid=masquerade.get("userid") or None,
+            masquerader_email=masquerade.get("email") or None,
         )
 
 

@@ -23,3 +23,6 @@ class AuditEvent(Base):
     subject_userid: Mapped[str | None] = mapped_column(String(32), index=True)
     client_addr: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[str] = mapped_column(String(1024), default="")
+    # Set when the change was made with a masquerade token: the superuser really acting, while
+    # ``actor_userid`` is the user they were viewing as.
+    masquerader_userid: Mapped[str | None] = mapped_column(String(32), index=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,17 +21,40 @@ def event_json(e: AuditEvent) -> dict:
         "event": e.event,
         "actor_userid": e.actor_userid or "",
         "subject_userid": e.subject_userid or "",
+        "masquerader_userid": e.masquerader_userid or "",
         "client_addr": e.client_addr or "",
         "detail": e.detail,
     }
 
 
+@dataclass(frozen=True)
+class AuditQuery:
+    """What ``/audit/list`` selects: who (actor, subject or masquerader), what (an event or a
+    family of them), when (whole UTC days), masquerades only."""
+
+    who: str | None = None
+    event: str | None = None
+    event_prefix: str | None = None
+    masquerade_only: bool = False
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
 class AuditLog:
     """Audit events of one request (or one script run): ``client_addr`` is the address an event
-    is recorded from unless the caller names another (a login's client behind the portal)."""
+    is recorded from unless the caller names another (a login's client behind the portal).
+    ``masquerader`` (called when an event is recorded) names the superuser behind the request's
+    masquerade token, taken from the token, never from the request's parameters."""
 
-    def __init__(self, db: Session, now: dt.datetime | None, client_addr: str | None = None):
+    def __init__(
+        self,
+        db: Session,
+        now: dt.datetime | None,
+        client_addr: str | None = None,
+        masquerader: Callable[[], str | None] | None = None,
+    ):
         self.db, self.now, self.client_addr = db, now, client_addr
+        self._masquerader = masquerader
 
     def record(
         self,
@@ -39,8 +64,11 @@ class AuditLog:
         subject: str | None = None,
         client_addr: str | object | None = _REQUEST_ADDRESS,
         detail: str = "",
+        masquerader: str | None = None,
     ) -> None:
         """Append one audit event. Callers pass no secret: names, ids and outcomes only."""
+        if masquerader is None and self._masquerader is not None:
+            masquerader = self._masquerader()
         self.db.add(
             AuditEvent(
                 event=event,
@@ -48,19 +76,36 @@ class AuditLog:
                 subject_userid=subject,
                 client_addr=self.client_addr if client_addr is _REQUEST_ADDRESS else client_addr,
                 detail=detail[:1024],
+                masquerader_userid=masquerader,
                 **({"at": self.now} if self.now else {}),
             )
         )
 
     def list_events(
-        self, who: str | None, event: str | None, offset: int, limit: int
+        self, query: AuditQuery, offset: int, limit: int
     ) -> tuple[int, list[AuditEvent]]:
-        """Events about or by ``who`` (subject or actor) and of kind ``event``, newest first."""
+        """The events ``query`` selects, newest first."""
         stmt = select(AuditEvent)
-        if who is not None:
-            stmt = stmt.where((AuditEvent.subject_userid == who) | (AuditEvent.actor_userid == who))
-        if event is not None:
-            stmt = stmt.where(AuditEvent.event == event)
+        if query.who is not None:
+            # the user acted, was acted on, or was the superuser behind a masquerade
+            stmt = stmt.where(
+                (AuditEvent.subject_userid == query.who)
+                | (AuditEvent.actor_userid == query.who)
+                | (AuditEvent.masquerader_userid == query.who)
+            )
+        if query.event is not None:
+            stmt = stmt.where(AuditEvent.event == query.event)
+        if query.event_prefix is not None:
+            # a family of events ("login.", "masquerade.", "user.")
+            stmt = stmt.where(AuditEvent.event.startswith(query.event_prefix, autoescape=True))
+        if query.masquerade_only:
+            stmt = stmt.where(AuditEvent.masquerader_userid.is_not(None))
+        # whole UTC days, both inclusive
+        if query.since is not None:
+            stmt = stmt.where(AuditEvent.at >= dt.datetime.combine(query.since, dt.time()))
+        if query.until is not None:
+            end = dt.datetime.combine(query.until + dt.timedelta(days=1), dt.time())
+            stmt = stmt.where(AuditEvent.at < end)
         total = self.db.scalar(select(func.count()).select_from(stmt.subquery()))
         rows = self.db.scalars(stmt.order_by(AuditEvent.id.desc()).offset(offset).limit(limit))
         return total, list(rows)

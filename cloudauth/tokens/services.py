@@ -35,7 +35,7 @@ def new_token() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(TOKEN_LENGTH))
 
 
-def identity_of(user: User, expires_at: dt.datetime) -> Identity:
+def identity_of(user: User, expires_at: dt.datetime, masquerader: User | None = None) -> Identity:
     permissions = {p.name for role in user.roles for p in role.permissions}
     return Identity(
         userid=user.id,
@@ -48,6 +48,8 @@ def identity_of(user: User, expires_at: dt.datetime) -> Identity:
         expires_at=expires_at,
         default_password=user.default_password,
         system_accounts=tuple(a.to_json() for a in user.system_accounts),
+        masquerader_userid=masquerader.id if masquerader else None,
+        masquerader_email=masquerader.email if masquerader else None,
     )
 
 
@@ -68,9 +70,21 @@ class TokenService:
     def db(self) -> Session:
         return self._db()
 
-    def issue(self, user: User, source: str, client_addr: str | None) -> tuple[str, dt.datetime]:
+    def issue(
+        self,
+        user: User,
+        source: str,
+        client_addr: str | None,
+        *,
+        masquerader: User | None = None,
+        not_after: dt.datetime | None = None,
+    ) -> tuple[str, dt.datetime]:
+        """A new token for ``user``; for a masquerade, held by ``masquerader`` and ending no
+        later than ``not_after`` (the superuser's own token)."""
         token = new_token()
         expires_at = self.now + dt.timedelta(seconds=self.lifetime)
+        if not_after is not None:
+            expires_at = min(expires_at, not_after)
         digest = token_hash(token)
         self.db.add(
             Token(
@@ -80,10 +94,14 @@ class TokenService:
                 client_addr=client_addr,
                 created_at=self.now,
                 expires_at=expires_at,
+                masquerader_id=masquerader.id if masquerader else None,
             )
         )
         self.db.flush()
         self.cache.sadd(user_tokens_key(user.id), digest, self.lifetime)
+        if masquerader is not None:
+            # a change to the superuser (role, password, deactivation) drops this check too
+            self.cache.sadd(user_tokens_key(masquerader.id), digest, self.lifetime)
         return token, expires_at
 
     def identity(self, token: str) -> Identity | None:
@@ -110,11 +128,22 @@ class TokenService:
         user = self.db.get(User, row.user_id)
         if user is None or user.active <= 0:
             return None
-        found = identity_of(user, row.expires_at).to_json()
+        masquerader = None
+        if row.masquerader_id:
+            masquerader = self.db.get(User, row.masquerader_id)
+            if (
+                masquerader is None
+                or masquerader.active <= 0
+                or "superuser" not in (masquerader.role_names)
+            ):
+                return None  # the superuser behind it is gone or no longer one
+        found = identity_of(user, row.expires_at, masquerader).to_json()
         ttl = min(self.cache_ttl, (row.expires_at - self.now).total_seconds())
         if ttl > 0:
             self.cache.set(key, found, ttl)
             self.cache.sadd(user_tokens_key(user.id), digest, self.lifetime)
+            if masquerader is not None:
+                self.cache.sadd(user_tokens_key(masquerader.id), digest, self.lifetime)
         return found
 
 

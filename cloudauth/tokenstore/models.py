@@ -22,3 +22,6 @@ class Token(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # A masquerade token: the superuser who holds it while acting as ``user_id`` (the audit
+    # log names them beside the user on every change made with it).
+    masquerader_id: Mapped[str | None] = mapped_column(String(32), index=True)

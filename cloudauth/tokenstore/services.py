@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from cloudauth.tokenstore.models import Token
@@ -51,9 +51,12 @@ class TokenRevocation:
         """Revoke the user's live tokens (only those issued by ``source`` when given; never the
         token ``keep``); how many. Cached checks are dropped now and again after the commit,
         so a check that read the row before the commit cannot stay cached."""
-        stmt = update(Token).where(
-            Token.user_id == userid, Token.revoked_at.is_(None), Token.expires_at > self.now
-        )
+        # The masquerade tokens the user holds as a superuser end with their own (not when
+        # only API-key tokens are revoked: those are not what a masquerade was opened with).
+        holder = Token.user_id == userid
+        if source is None:
+            holder = or_(holder, Token.masquerader_id == userid)
+        stmt = update(Token).where(holder, Token.revoked_at.is_(None), Token.expires_at > self.now)
         if keep is not None:
             stmt = stmt.where(Token.token_hash != token_hash(keep))
         if source is not None:

@@ -61,6 +61,27 @@ class UserQuery:
     email: str | None = None
     offset: int = 0
     limit: int = 1000
+    # Superuser lists (issue 12): a case-insensitive substring of email, name or login name,
+    # and a sort column of USER_SORTS; absent, the order is creation order as before.
+    search: str | None = None
+    sort: str | None = None
+    descending: bool = False
+    userids: tuple[str, ...] = ()  # only these users (a page of nodes names its owners)
+
+
+# The columns a user list may be sorted by; ties are broken by the id, so pages never overlap.
+USER_SORTS = {
+    "email": User.email_key,
+    "name": User.name,
+    "created": User.created_at,
+    "active": User.active,
+    "registration_source": User.registration_source,
+}
+
+
+def _like(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 class UserService:
@@ -124,10 +145,24 @@ class UserService:
             stmt = stmt.where(User.registration_source == query.registration_source)
         if query.email:
             stmt = stmt.where(User.email_key == query.email.strip().lower())
+        if query.userids:
+            stmt = stmt.where(User.id.in_(query.userids))
+        if query.search and query.search.strip():
+            pattern = _like(query.search.strip())
+            stmt = stmt.where(
+                User.email_key.like(pattern, escape="\\")
+                | func.lower(User.name).like(pattern, escape="\\")
+                | func.lower(func.coalesce(User.username, "")).like(pattern, escape="\\")
+            )
         total = self.db.scalar(select(func.count()).select_from(stmt.subquery()))
-        users = self.db.scalars(
-            stmt.order_by(User.created_at, User.id).offset(query.offset).limit(query.limit)
-        )
+        if query.sort:
+            if query.sort not in USER_SORTS:
+                raise BadRequest(f"sort must be one of {', '.join(sorted(USER_SORTS))}")
+            column = USER_SORTS[query.sort]
+            order = (column.desc(), User.id.desc()) if query.descending else (column, User.id)
+        else:
+            order = (User.created_at, User.id)
+        users = self.db.scalars(stmt.order_by(*order).offset(query.offset).limit(query.limit))
         return total, list(users)
 
     # -- changing ------------------------------------------------------------------------------

@@ -19,6 +19,23 @@ def path_userid(request) -> str:
     return uuid.UUID(path_uuid(request, "user_id", "user")).hex
 
 
+def _userids(params: Params) -> tuple[str, ...]:
+    values = params.all("userid", 64)
+    if len(values) > 1000:
+        raise BadRequest("give at most 1000 userid values")
+    try:
+        return tuple(uuid.UUID(v.strip()).hex for v in values)
+    except ValueError:
+        raise BadRequest("userid must be a Cloud Auth user id (a UUID)") from None
+
+
+def _descending(params: Params) -> bool:
+    order = (params.optional("order", 4) or "asc").strip().lower()
+    if order not in ("asc", "desc"):
+        raise BadRequest("order must be asc or desc")
+    return order == "desc"
+
+
 class _UserViews:
     def __init__(self, request):
         self.request = request
@@ -45,6 +62,10 @@ class UserViews(_UserViews):
             email=params.optional("email", 254),
             offset=params.int("offset", 0),
             limit=params.int("limit", 1000, minimum=1, maximum=10000),
+            search=params.optional("search", 254),
+            sort=params.optional("sort", 32),
+            descending=_descending(params),
+            userids=_userids(params),
         )
         caller = self.request.caller
         total, users = self.users.list_users(caller, query)

@@ -34,6 +34,10 @@ STATUSES = {
 }
 
 
+# Any of these asks for one sorted page (with ``total``); without them, the whole list as before.
+PAGING = ("search", "sort", "order", "offset", "limit")
+
+
 def json_body(request) -> dict:
     if not request.body:
         raise BadRequest("the body must be a JSON object")
@@ -58,7 +62,28 @@ class InstanceCollection:
             if status.upper() not in STATUSES:
                 raise BadRequest(f"status must be one of {', '.join(sorted(STATUSES))}")
             query = query.where(m.ServerInstance.status == status.upper())
+        if any(params.present(name) for name in PAGING):
+            return self._page(params, query)
         return ok_json_text(request, listing.list_json_text(request.db, query))
+
+    def _page(self, params: Params, query):
+        """The superuser's lists of thousands (issue 12): ``search``, ``sort``/``order``,
+        ``offset``/``limit``; the answer's ``total`` counts every match."""
+        search = params.optional("search", 64)
+        if search and search.strip():
+            query = listing.searched(query, search.strip())
+        sort = (params.optional("sort", 32) or "creation-date").strip()
+        if sort not in listing.SORTS:
+            raise BadRequest(f"sort must be one of {', '.join(sorted(listing.SORTS))}")
+        order = (params.optional("order", 4) or "asc").strip().lower()
+        if order not in ("asc", "desc"):
+            raise BadRequest("order must be asc or desc")
+        offset = params.int("offset", 0)
+        limit = params.int("limit", 50, minimum=1, maximum=1000)
+        total, text = listing.page_json_text(
+            self.request.db, query, sort, order == "desc", offset, limit
+        )
+        return ok_json_text(self.request, text, total=total)
 
     @view_config(request_method="POST", permission="instance:create")
     def create(self):

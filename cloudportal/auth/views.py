@@ -107,8 +107,11 @@ def logout(request):
     back = request.session.get("sso_return")
     if back:
         return _leave_admin(request, token, back)
-    if token:
-        _revoke(request, token)
+    # while masquerading (session["masquerade"]) the superuser's own token ends too
+    real = request.session.get("masquerade") or {}
+    for each in (token, real.get("token")):
+        if each:
+            _revoke(request, each)
     request.session.invalidate()
     request.session.flash("You are logged out.", "info")
     return HTTPFound(request.route_url("login"))

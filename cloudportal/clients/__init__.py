@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from cloudportal.clients.accountant import AccountantClient, IAccountant
 from cloudportal.clients.cloudauth import CloudAuthClient, ICloudAuth
+from cloudportal.clients.cloudauth_admin import CloudAuthAdminClient, ICloudAuthAdmin
 from cloudportal.clients.controller import ControllerClient, Controllers, IControllers
 from cloudportal.clients.http import BackendHTTP, CallCounter, Credentials, pooled_session
 
@@ -88,5 +89,17 @@ def includeme(config):
         )
 
     config.register_service_factory(cloudauth_factory, ICloudAuth)
+
+    def cloudauth_admin_factory(context, request):
+        http = BackendHTTP(
+            settings.cloudauth,
+            pools["cloudauth"],
+            request.credentials,
+            request.backend_calls,
+            "message",
+        )
+        return CloudAuthAdminClient(http)
+
+    config.register_service_factory(cloudauth_admin_factory, ICloudAuthAdmin)
     config.register_service_factory(controllers_factory, IControllers)
     config.register_service_factory(accountant_factory, IAccountant)

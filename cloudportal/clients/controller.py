@@ -62,6 +62,21 @@ class ControllerClient:
     def instances(self) -> list[dict]:
         return self._get("/server-instance")
 
+    def instances_page(
+        self, *, search: str, sort: str, descending: bool, offset: int, limit: int
+    ) -> tuple[int, list[dict]]:
+        """One sorted page of the instances the caller sees, and how many match in all."""
+        params = {
+            "sort": sort,
+            "order": "desc" if descending else "asc",
+            "offset": str(offset),
+            "limit": str(limit),
+        }
+        if search:
+            params["search"] = search
+        body = self.http.call("GET", "/server-instance", params=params)
+        return int(body.get("total", 0)), body["data"]
+
     def instance(self, instance_id: str) -> dict:
         return self._get(f"/server-instance/{instance_id}")
 

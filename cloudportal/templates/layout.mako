@@ -29,6 +29,18 @@
   </div>
   % endif
 </header>
+<%
+    real = request.session.get('masquerade') if me else None
+%>
+% if real:
+<div class="portal-masquerade alert alert-warning mb-0 rounded-0 d-flex flex-wrap align-items-center" role="status">
+  <span class="mr-3">You (<strong>${real.get('email')}</strong>) are viewing the portal as <strong>${me.email}</strong>. Every change is recorded under both names.</span>
+  <form method="post" action="${request.route_path('admin.masquerade_end')}" class="d-inline">
+    <input type="hidden" name="csrf_token" value="${csrf_token}">
+    <button type="submit" class="btn btn-dark btn-sm">Stop viewing as ${me.email}</button>
+  </form>
+</div>
+% endif
 <div class="container-fluid">
   <div class="row">
     % if me and not me.must_change_password:
@@ -53,8 +65,12 @@
         % endif
       </ul>
       % if me.is_superuser:
-      <h2 class="portal-menu-heading">Registration</h2>
+      <h2 class="portal-menu-heading">Administration</h2>
       <ul class="nav flex-column">
+        <li class="nav-item"><a class="nav-link" href="${request.route_path('admin.users')}">Users</a></li>
+        <li class="nav-item"><a class="nav-link" href="${request.route_path('admin.nodes')}">All Login Nodes</a></li>
+        <li class="nav-item"><a class="nav-link" href="${request.route_path('admin.controllers')}">Cloud Controllers</a></li>
+        <li class="nav-item"><a class="nav-link" href="${request.route_path('admin.audit')}">Audit Log</a></li>
         <li class="nav-item"><a class="nav-link" href="${request.route_path('admin.whitelist')}">Manage Whitelist</a></li>
       </ul>
       % endif

@@ -369,3 +369,35 @@ def test_service_account_script_is_idempotent_and_keeps_secrets_off_argv(
                 session.delete(user)
             session.execute(delete(CloudController))
             session.commit()
+
+
+def test_superuser_list_searches_sorts_and_pages(testapp, users):
+    headers = users.token(users.admin())
+    made = [
+        users.make(email=f"sort{i:02d}@lab{i % 3}.example.org", name=f"Zed {i:02d}")
+        for i in range(12)
+    ]
+    users.make(email="other@elsewhere.example.com", name="Someone_Else")
+
+    def page(**params):
+        return testapp.get("/user/list", params, headers=headers).json["data"]
+
+    found = page(search="LAB1.example", sort="email")
+    assert [u["email"] for u in found["users"]] == [
+        f"sort{i:02d}@lab1.example.org" for i in (1, 4, 7, 10)
+    ]
+    assert found["total"] == 4
+    by_name = page(search="zed", sort="name", order="desc", limit="5", offset="5")
+    assert by_name["total"] == 12
+    assert [u["name"] for u in by_name["users"]] == [f"Zed {i:02d}" for i in (6, 5, 4, 3, 2)]
+    assert page(search="_")["total"] == 1  # "_" is a literal, not a wildcard
+    chosen = page(userid=[made[0].id, made[5].id], sort="email")
+    assert [u["id"] for u in chosen["users"]] == [made[0].id, made[5].id]
+    for bad, words in (
+        ({"sort": "password_hash"}, "sort must be one of"),
+        ({"order": "up"}, "order must be asc or desc"),
+        ({"userid": "../etc"}, "UUID"),
+    ):
+        assert words in testapp.get("/user/list", bad, headers=headers, status=400).json["message"]
+    # without the new parameters the list is as before: everyone
+    assert page()["total"] == 14
