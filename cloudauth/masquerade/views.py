@@ -9,7 +9,7 @@ from pyramid.view import view_config
 
 from cloudauth.audit.services import audit
 from cloudauth.masquerade.services import MasqueradeService
-from cloudauth.tokens.login import login_client_address
+from cloudauth.tokens.login import LoginService
 from common.envelope import utc_text
 from common.errors import BadRequest, Forbidden
 from common.params import Params
@@ -33,7 +33,9 @@ def _userid(params: Params) -> str:
 def start(request):
     params = Params(request)
     target = _userid(params)
-    address = login_client_address(request, params.optional("client_address", 64))
+    address = request.find_service(LoginService).client_address(
+        request.client_addr, params.optional("client_address", 64)
+    )
     m = request.find_service(MasqueradeService).start(
         request.caller, request.identity, target, address
     )
