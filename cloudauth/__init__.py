@@ -22,6 +22,7 @@ def main(global_config, **raw):
         config.include("cloudauth.authz")
         config.include("cloudauth.tokenstore")
         config.include("cloudauth.tokens")
+        config.include("cloudauth.scw")
         config.include("cloudauth.users.apikeys")
         config.include("cloudauth.ldap.setup")
         config.include("cloudauth.routes")

@@ -13,7 +13,7 @@ from cloudauth.users.models import User
 from cloudauth.users.services import create_user, find_by_login
 from common.errors import BadRequest
 
-SERVICE_ROLES = ("cloudcontroller_admin", "cloudaccountant_admin")
+SERVICE_ROLES = ("cloudcontroller_admin", "cloudaccountant_admin", "scw_admin")
 
 
 def ensure_service_account(

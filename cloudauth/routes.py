@@ -11,6 +11,7 @@ def includeme(config):
     add("auth.sso_login", "/auth/sso_login")
     add("auth.verify_token", "/auth/verify_token")
     add("auth.revoke_token", "/auth/revoke_token")
+    add("auth.scw_token", "/auth/scw_token")
 
     add("user.list", "/user/list")
     add("user.create", "/user/create")

@@ -18,6 +18,7 @@ class AuthSettings:
     auth_sso: bool
     token_lifetime: float
     token_cache_ttl: float
+    scw_token_lifetime: float
     oauth_timestamp_window: float
     apikey_encryption_keys: tuple[bytes, ...]
     default_user_role: str | None
@@ -46,6 +47,7 @@ class AuthSettings:
             auth_sso=r.bool("auth_sso", False),
             token_lifetime=r.duration("token.lifetime", 12 * 3600),
             token_cache_ttl=r.duration("token.cache_ttl", 60),
+            scw_token_lifetime=_scw_lifetime(r),
             oauth_timestamp_window=r.duration("oauth.timestamp_window", 300),
             apikey_encryption_keys=keys,
             default_user_role=role,
@@ -55,6 +57,15 @@ class AuthSettings:
             login_failure_window=r.duration("login.failure_window", 900),
             ldap=parse_ldap(r) if r.words("ldap.hosts") else None,
         )
+
+
+def _scw_lifetime(r: Raw) -> float:
+    """A one-time SCW sign-in token is used within seconds of being issued (the browser posts it
+    straight on): long enough for a slow page load, short enough to be useless later."""
+    seconds = r.duration("scw_token.lifetime", 30)
+    if not 1 <= seconds <= 600:
+        raise ConfigError("setting scw_token.lifetime must be between 1s and 10m")
+    return seconds
 
 
 def _check_fernet_keys(keys):
