@@ -90,6 +90,10 @@ class PortalSettings:
     session: SessionSettings
     site: SiteSettings
     backend_workers: int
+    # Scyld Cloud Workstation sign-in (seed 1.8.9): the SCW Login button on nodes whose image
+    # has a service_url; masq_allowed keeps it while a superuser views the portal as a user.
+    scw_token_login: bool = False
+    scw_token_login_masq_allowed: bool = False
 
     def controller(self, cc_id: int) -> CloudController | None:
         return next((c for c in self.controllers if c.id == cc_id), None)
@@ -121,6 +125,8 @@ class PortalSettings:
             session=_session(r),
             site=_site(r),
             backend_workers=r.int("backend.workers", 16, minimum=1),
+            scw_token_login=r.bool("scw_token_login", False),
+            scw_token_login_masq_allowed=r.bool("scw_token_login.masq_allowed", False),
         )
 
 
