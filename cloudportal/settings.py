@@ -249,6 +249,10 @@ def pyramid_settings(raw: dict[str, Any], settings: PortalSettings) -> dict[str,
     out = dict(raw)
     out.setdefault("scm.app_name", "cloudportal")
     out["mako.directories"] = "\n".join(directories)
-    out["mako.default_filters"] = "h"  # HTML-escape every ${...} unless a template says otherwise
+    # HTML-escape every ${...} unless a template says otherwise: markupsafe.escape, through
+    # cloudportal.escaping (the same result, without copying what is already Markup). Mako's
+    # own "h" would name markupsafe.escape whatever is imported, hence the other name.
+    out["mako.imports"] = "from cloudportal.escaping import escape_html"
+    out["mako.default_filters"] = "escape_html"
     out["mako.strict_undefined"] = "true"
     return out

@@ -34,6 +34,22 @@ PLACEHOLDER = "{}"
 MAX_URL = 1024
 
 
+def why_not(node) -> str | None:
+    """Why SCW Login cannot sign in to this node (a :class:`~cloudportal.nodes.model.Node` the
+    user may log in to) now, in the user's words; None when it can."""
+    name = node.hostname or node.id
+    if not node.image.get("service-url"):
+        return f"{name} runs no Scyld Cloud Workstation (its image has no service_url)."
+    if node.status != "ACTIVE":
+        return f"{name} is {node.label.lower()}: SCW Login works once it is running."
+    if not node.workstation:
+        return (
+            f"{name}'s workstation address cannot be made from its image's service_url and its "
+            "IP addresses; tell your site's administrator."
+        )
+    return None
+
+
 def workstation_url(template: str | None, public_ip: str, private_ip: str) -> str:
     """The node's workstation URL, or "" when the image names none or the result is not a
     plain http(s) URL (an image property is operator data, but it reaches a browser's form

@@ -10,7 +10,7 @@ from pyramid.view import view_config
 from cloudportal.clients.cloudauth import ICloudAuth
 from cloudportal.errors import BackendError, _page
 from cloudportal.nodes.model import ControllerView
-from cloudportal.nodes.scw import MASQUERADE_REASON, handoff_policy, scw_mode
+from cloudportal.nodes.scw import MASQUERADE_REASON, handoff_policy, scw_mode, why_not
 from cloudportal.nodes.views import controller_of, instance_id
 from common.errors import NotFound
 
@@ -34,23 +34,13 @@ def scw_login(request):
         raise
     me = request.identity
     data = {"images": client.images(), "users": client.system_users()}
-    node = ControllerView(data, me.userid, {}, set(), me.is_superuser).node(raw)
+    view = ControllerView(data, me.userid, {}, set(), me.is_superuser)
+    node = view.node(raw)
     if not node.can_login:
         # A node the caller manages but may not log in to, or one they cannot see at all.
         raise NotFound("no such login node")
     back = HTTPFound(request.route_url("nodes", _anchor=f"node-{node.id}"))
-    name = node.hostname or node.id
-    if not node.image.get("service-url"):
-        refusal = f"{name} runs no Scyld Cloud Workstation (its image has no service_url)."
-    elif node.status != "ACTIVE":
-        refusal = f"{name} is {node.label.lower()}: SCW Login works once it is running."
-    elif not node.workstation:
-        refusal = (
-            f"{name}'s workstation address cannot be made from its image's service_url and its "
-            "IP addresses; tell your site's administrator."
-        )
-    else:
-        refusal = None
+    refusal = why_not(node)
     if refusal:
         request.session.flash(refusal, "error")
         return back
@@ -59,7 +49,7 @@ def scw_login(request):
     except BackendError as exc:
         request.session.flash(f"SCW Login refused: {exc.message}", "error")
         return back
-    account = ControllerView(data, me.userid, {}, set(), False).my_account or {}
+    account = view.my_account or {}
     request.response.headers["Content-Security-Policy"] = handoff_policy(node.workstation)
     return {
         "controller": client,
