@@ -170,3 +170,35 @@ def test_a_bad_lifetime_is_a_config_error_naming_the_setting(bad):
     with pytest.raises(ConfigError) as caught:
         AuthSettings.from_raw({**raw, "scw_token.lifetime": bad})
     assert "scw_token.lifetime" in str(caught.value)
+
+
+def test_the_service_account_script_makes_the_scw_admin_account(
+    auth_db_url, auth_engine, tmp_path, capsys
+):
+    """Seed 1.8.9's SCW admin account: role scw_admin, whose one permission is the check."""
+    from sqlalchemy.orm import Session
+
+    from cloudauth.scripts.service_account import main
+    from cloudauth.users.models import User
+
+    ini = tmp_path / "cloudauth.ini"
+    ini.write_text(
+        "[app:main]\nuse = egg:scm#cloudauth\n"
+        f"sqlalchemy.url = {auth_db_url}\n"
+        f"apikey.encryption_keys = {DEMO_KEY}\n"
+    )
+    try:
+        assert main([str(ini), "--email", "scw@example.com", "--role", "scw_admin"]) == 0
+        assert "api_secret" in capsys.readouterr().out
+        with Session(auth_engine) as session:
+            user = session.scalar(select(User).where(User.email_key == "scw@example.com"))
+            assert user.role_names == ["scw_admin"]
+            held = {p.name for role in user.roles for p in role.permissions}
+            assert held == {"verify_scw_token"}
+    finally:
+        with Session(auth_engine) as session:
+            user = session.scalar(select(User).where(User.email_key == "scw@example.com"))
+            if user is not None:
+                user.roles = []
+                session.delete(user)
+            session.commit()
