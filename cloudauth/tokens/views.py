@@ -6,7 +6,6 @@ from pyramid.view import view_config
 
 from cloudauth.audit.services import audit
 from cloudauth.ratelimit import LoginLimiter, LoginLimits
-from cloudauth.scw.views import verify_scw_token
 from cloudauth.tokens.login import (
     LoginFailed,
     limit_key,
@@ -15,7 +14,7 @@ from cloudauth.tokens.login import (
     sso_login,
 )
 from cloudauth.tokens.oauth import MalformedOAuth, verify_request
-from cloudauth.tokens.services import TokenService
+from cloudauth.tokens.services import IOneTimeTokens, TokenService
 from cloudauth.tokenstore.services import TokenRevocation
 from cloudauth.users.services import get_user
 from common.envelope import utc_text
@@ -192,7 +191,7 @@ def verify_token(request):
     found = request.find_service(TokenService).identity_json(token)
     if found is None:
         # Not a bearer token; perhaps a one-time Scyld Cloud Workstation token (cloudauth.scw).
-        return verify_scw_token(request, token, mismatch)
+        return request.find_service(IOneTimeTokens).verify(request, token, mismatch)
     failure = mismatch(found["user"])
     if failure:
         raise Unauthorized(failure)
