@@ -45,8 +45,45 @@ def browser_on(app, new_browser, who) -> Browser:
     return new_browser(who, app=app)
 
 
+@pytest.fixture
+def cleanup(controller):
+    """``cleanup(who, node)``: the node is deleted at the end of the test (the simulator's
+    pool holds ten public IPs for the whole session)."""
+    made = []
+    yield lambda who, node: made.append((who, node))
+    for who, node in made:
+        gone = requests.delete(
+            f"{controller.url}/server-instance/{node}", headers=who.headers, timeout=30
+        )
+        assert gone.status_code < 300, gone.text
+
+
+@pytest.fixture(scope="module")
+def running(scw_portal, cloudauth, controller, scw_image):
+    """One user with one ACTIVE node on the SCW image, for the tests that only look at it."""
+    import time
+
+    import webtest
+
+    from tests.cloudportal.conftest import login
+
+    who = cloudauth.user()
+    app = webtest.TestApp(scw_portal.app, extra_environ={"REMOTE_ADDR": "127.0.0.1"})
+    assert login(app, who.email).status_int == 302
+    browser = Browser(app)
+    set_up_account(browser)
+    node = scw_node(browser, None, scw_image)
+    deadline = time.monotonic() + 60
+    while browser.get(f"/nodes/1/{node}/status").json["status"] != "ACTIVE":
+        assert time.monotonic() < deadline, "the SCW node never became ACTIVE"
+        time.sleep(0.1)
+    yield who, node
+    gone = requests.delete(f"{controller.url}/server-instance/{node}", headers=who.headers, timeout=30)
+    assert gone.status_code < 300, gone.text
+
+
 def scw_node(browser, wait_for, image) -> str:
-    """A node on the SCW image, ACTIVE. Returns its id."""
+    """A node on the SCW image (being built). Returns its id."""
     flavor = next(v for v, _, _ in browser.get("/nodes/1/create").forms[1]["flavor"].options if v)
     response = browser.post("/nodes/1/create", {"flavor": flavor, "image": image})
     assert response.status_int == 302, response.text
@@ -60,12 +97,13 @@ def handoff_form(page) -> tuple[str, dict]:
 
 
 def test_scw_login_hands_a_one_time_token_to_the_workstation(
-    scw_portal, new_browser, cloudauth, workstation, scw_image, wait_for
+    scw_portal, new_browser, cloudauth, workstation, scw_image, wait_for, cleanup
 ):
     who = cloudauth.user()
     browser = browser_on(scw_portal, new_browser, who)
     system_name = set_up_account(browser)
     node = scw_node(browser, wait_for, scw_image)
+    cleanup(who, node)
 
     # Still building: no button yet, and the action says why.
     early = browser.post(f"/nodes/1/{node}/scw")
@@ -112,13 +150,10 @@ def test_scw_login_hands_a_one_time_token_to_the_workstation(
 
 
 def test_a_token_checked_by_many_at_once_signs_in_exactly_once(
-    scw_portal, new_browser, cloudauth, workstation, scw_image, wait_for
+    scw_portal, new_browser, cloudauth, workstation, running
 ):
-    who = cloudauth.user()
+    who, node = running
     browser = browser_on(scw_portal, new_browser, who)
-    set_up_account(browser)
-    node = scw_node(browser, wait_for, scw_image)
-    node_of(browser, wait_for, {"ACTIVE"}, node)
     _, fields = handoff_form(browser.post(f"/nodes/1/{node}/scw"))
     headers = workstation.own_headers()
 
@@ -135,25 +170,23 @@ def test_a_token_checked_by_many_at_once_signs_in_exactly_once(
     assert statuses == [200] + [401] * 7
 
 
-def test_no_button_and_no_token_when_scw_login_is_off(
-    portal_app, new_browser, cloudauth, scw_image, wait_for
-):
-    who = cloudauth.user()
-    browser = new_browser(who)
-    set_up_account(browser)
-    node = scw_node(browser, wait_for, scw_image)
-    node_of(browser, wait_for, {"ACTIVE"}, node)
+def test_no_button_and_no_token_when_scw_login_is_off(new_browser, running):
+    who, node = running
+    browser = new_browser(who)  # the shared portal: scw_token_login is off by default
     assert "SCW Login" not in browser.get("/nodes").text
     assert browser.post(f"/nodes/1/{node}/scw").status_int == 404
 
 
-def test_a_node_without_service_url_has_no_button(scw_portal, new_browser, cloudauth, wait_for):
+def test_a_node_without_service_url_has_no_button(
+    scw_portal, new_browser, cloudauth, wait_for, cleanup
+):
     from tests.cloudportal.test_accounts_and_nodes import create_node
 
     who = cloudauth.user()
     browser = browser_on(scw_portal, new_browser, who)
     set_up_account(browser)
     node = create_node(browser)  # the plain login-node image
+    cleanup(who, node)
     node_of(browser, wait_for, {"ACTIVE"}, node)
     assert f"/nodes/1/{node}/scw" not in browser.get("/nodes").text
     refused = browser.post(f"/nodes/1/{node}/scw")
@@ -162,7 +195,7 @@ def test_a_node_without_service_url_has_no_button(scw_portal, new_browser, cloud
 
 
 def test_an_owner_who_may_not_log_in_gets_no_button_and_no_token(
-    scw_portal, new_browser, cloudauth, owner, workstation, scw_image, wait_for
+    scw_portal, new_browser, cloudauth, owner, workstation, scw_image, wait_for, cleanup
 ):
     """The account owner manages a managed user's node but is not on its ACL: the workstation
     would not take them, and the portal mints nothing for them."""
@@ -170,6 +203,7 @@ def test_an_owner_who_may_not_log_in_gets_no_button_and_no_token(
     mine = browser_on(scw_portal, new_browser, managed)
     set_up_account(mine)
     node = scw_node(mine, wait_for, scw_image)
+    cleanup(managed, node)
     node_of(mine, wait_for, {"ACTIVE"}, node)
     boss = browser_on(scw_portal, new_browser, owner)
     page = boss.get("/nodes")
@@ -198,16 +232,13 @@ def masquerade(app, browser: Browser, real) -> None:
 
 @pytest.mark.parametrize("allowed", [False, True])
 def test_masquerade_disables_scw_login_unless_allowed(
-    make_portal, new_browser, cloudauth, scw_image, wait_for, allowed
+    make_portal, new_browser, cloudauth, running, allowed
 ):
     app = make_portal(
         scw_token_login="true", **{"scw_token_login.masq_allowed": str(allowed).lower()}
     )
-    who = cloudauth.user()
+    who, node = running
     browser = browser_on(app, new_browser, who)
-    set_up_account(browser)
-    node = scw_node(browser, wait_for, scw_image)
-    node_of(browser, wait_for, {"ACTIVE"}, node)
     masquerade(app, browser, cloudauth.admin)
     page = browser.get("/nodes")
     attempt = browser.post(f"/nodes/1/{node}/scw")
