@@ -78,7 +78,9 @@ def running(scw_portal, cloudauth, controller, scw_image):
         assert time.monotonic() < deadline, "the SCW node never became ACTIVE"
         time.sleep(0.1)
     yield who, node
-    gone = requests.delete(f"{controller.url}/server-instance/{node}", headers=who.headers, timeout=30)
+    gone = requests.delete(
+        f"{controller.url}/server-instance/{node}", headers=who.headers, timeout=30
+    )
     assert gone.status_code < 300, gone.text
 
 
