@@ -6,10 +6,11 @@
 A user with ``--nodes`` login nodes spread over two cloud controllers, a live Cloud Auth, one
 OpenStack simulator, and the portal, every one a real HTTP server on loopback. Processes, as in
 production where each app runs under its own WSGI server: the **portal in its own process**
-(waitress, ``--portal-threads``); Cloud Auth and both controllers in this process (one
-interpreter for the backends); the simulator in its own; the load generator in its own. The
-controllers' workers (their own processes in production) are stopped once every node is ACTIVE,
-so that their cycles over 100 nodes do not share the backends' interpreter while measuring.
+(waitress, ``--portal-threads``), **each controller in its own process** (waitress, 8 threads),
+Cloud Auth in this process (after the first page it is asked nothing: the controllers keep its
+token checks), the simulator in its own, the load generator in its own. The controllers'
+workers (their own processes in production) are stopped once every node is ACTIVE, so that
+their cycles over 100 nodes do not share the controllers' interpreters while measuring.
 
 1. Backend calls per page: every backend app is wrapped in a counting WSGI middleware (counted at
    the backends, not by asking the portal); one ``GET /nodes`` with no nodes and one with all of
@@ -53,8 +54,12 @@ import requests
 PASSWORD = "long enough pw"  # noqa: S105 (tests.live's users)
 
 
+COUNTS_PATH = "/_bench/calls"
+
+
 class Counting:
-    """WSGI middleware: requests per service, counted where they arrive."""
+    """WSGI middleware: requests per service, counted where they arrive. In a backend's own
+    process, ``GET /_bench/calls`` answers its counts (and resets them with ``?reset=1``)."""
 
     counts: Counter = Counter()
     lock = threading.Lock()
@@ -63,6 +68,13 @@ class Counting:
         self.app, self.name = app, name
 
     def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == COUNTS_PATH:
+            with self.lock:
+                body = json.dumps(dict(self.counts)).encode()
+                if "reset=1" in environ.get("QUERY_STRING", ""):
+                    self.counts.clear()
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [body]
         with self.lock:
             self.counts[self.name] += 1
         return self.app(environ, start_response)
@@ -160,6 +172,49 @@ def portal_main_process(spec: dict) -> None:
     server.run()
 
 
+def controller_main_process(spec: dict) -> None:
+    """One controller alone in this process, with its worker as a thread until a line ``stop``
+    arrives on stdin (the bench stops the workers before it measures)."""
+    from waitress.server import create_server
+
+    from cloudcontroller import main as controller_main
+    from cloudcontroller.instances.worker import run_worker
+    from common.migrations import upgrade
+    from tests import live
+
+    app = controller_main({}, **spec["settings"])
+    upgrade("cloudcontroller", app.registry["scm.db_engine"])
+    app.registry["scm.cache"] = live.shared_cache()
+    server = create_server(
+        Counting(app, spec["name"]),
+        host="127.0.0.1",
+        port=0,
+        threads=8,
+        connection_limit=10_000,
+    )
+    stop = threading.Event()
+    threading.Thread(
+        target=run_worker, args=(app.registry, stop, spec["name"]), daemon=True
+    ).start()
+    threading.Thread(target=server.run, daemon=True).start()
+    print(server.effective_port, flush=True)
+    for line in sys.stdin:
+        if line.strip() == "stop":
+            stop.set()
+
+
+def start_child(mode: str, spec: dict) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen(
+        [sys.executable, __file__, mode, json.dumps(spec)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    port = int(proc.stdout.readline().strip())
+    return proc, f"http://127.0.0.1:{port}"
+
+
 def start_portal(settings: dict, threads: int) -> tuple[subprocess.Popen, str]:
     spec = json.dumps({"settings": settings, "threads": threads})
     proc = subprocess.Popen(
@@ -173,8 +228,6 @@ def start_portal(settings: dict, threads: int) -> tuple[subprocess.Popen, str]:
 
 
 def start_system(tmp: Path, nodes: int, portal_threads: int):
-    from cloudcontroller import main as controller_main
-    from cloudcontroller.instances.worker import run_worker
     from common.db import make_engine
     from common.migrations import upgrade
     from openstack_simulator.testing import SimulatorProcess
@@ -188,43 +241,35 @@ def start_system(tmp: Path, nodes: int, portal_threads: int):
     big = nodes * 2 + 100  # the simulator's default quotas stop at 50 instances
     sim.admin("PUT", "/quotas/compute/scm", {"instances": big, "cores": big * 4, "ram": big * 4096})
     sim.admin("PUT", "/quotas/volume/scm", {"volumes": big, "gigabytes": big * 100})
-    stop = threading.Event()
-    controllers = {}
+    controllers, children = {}, []
     for cc in ("1", "2"):
         _, key, secret = auth.service_account("cloudcontroller_admin")
         auth.post("/cloud_controller/create", auth.admin, id=cc, name=f"cc{cc}")
-        app = controller_main(
-            {},
-            **{
-                "sqlalchemy.url": f"sqlite:///{tmp}/cc{cc}.sqlite",
-                "cloud_controller_id": cc,
-                "cloudauth.url": auth.url,
-                "cloudauth.api_key": key,
-                "cloudauth.api_secret": secret,
-                "openstack.auth_url": sim.url + "/identity/v3",
-                "openstack.username": "admin",
-                "openstack.password": "admin-password",
-                "openstack.project_name": "scm",
-                "openstack.verify": "false",
-                "openstack.private_network_name": "scm-private",
-                "openstack.floating_ip_pool_name": "public",
-                "virtualization.ready_check": "none",
-                # The simulator's floating-IP pool holds fewer addresses than the nodes.
-                "virtualization.auto_assign_public_ip": "false",
-                "virtualization.configure_vms": "false",
-                "users.driver": "local",
-                "users.root": str(make_root(tmp / f"cc{cc}-root")),
-                "storage.driver": "none",
-                "worker.interval": "0.2",
-            },
-        )
-        upgrade("cloudcontroller", app.registry["scm.db_engine"])
-        app.registry["scm.cache"] = cache
-        server = serve(app, f"controller {cc}")
-        threading.Thread(
-            target=run_worker, args=(app.registry, stop, f"w{cc}"), daemon=True
-        ).start()
-        controllers[cc] = f"http://127.0.0.1:{server.effective_port}"
+        settings = {
+            "sqlalchemy.url": f"sqlite:///{tmp}/cc{cc}.sqlite",
+            "cloud_controller_id": cc,
+            "cloudauth.url": auth.url,
+            "cloudauth.api_key": key,
+            "cloudauth.api_secret": secret,
+            "openstack.auth_url": sim.url + "/identity/v3",
+            "openstack.username": "admin",
+            "openstack.password": "admin-password",
+            "openstack.project_name": "scm",
+            "openstack.verify": "false",
+            "openstack.private_network_name": "scm-private",
+            "openstack.floating_ip_pool_name": "public",
+            "virtualization.ready_check": "none",
+            # The simulator's floating-IP pool holds fewer addresses than the nodes.
+            "virtualization.auto_assign_public_ip": "false",
+            "virtualization.configure_vms": "false",
+            "users.driver": "local",
+            "users.root": str(make_root(tmp / f"cc{cc}-root")),
+            "storage.driver": "none",
+            "worker.interval": "0.2",
+        }
+        proc, url = start_child("--controller", {"name": f"controller {cc}", "settings": settings})
+        children.append(proc)
+        controllers[cc] = url
     portal_db = f"sqlite:///{tmp}/portal.sqlite"
     engine = make_engine({"sqlalchemy.url": portal_db})
     upgrade("cloudportal", engine)
@@ -244,7 +289,7 @@ def start_system(tmp: Path, nodes: int, portal_threads: int):
         settings[f"cloudcon.{cc}.api_endpoint"] = url.removeprefix("http://")
         settings[f"cloudcon.{cc}.api_ssl"] = "false"
     portal, portal_url = start_portal(settings, portal_threads)
-    return auth, sim, stop, controllers, portal, portal_url
+    return auth, sim, children, controllers, portal, portal_url
 
 
 def fill(auth, controllers: dict, nodes: int):
@@ -289,13 +334,19 @@ def create_nodes(who, controllers: dict, nodes: int) -> None:
     raise SystemExit(f"nodes never all ACTIVE: {states}")
 
 
-def calls_per_page(session, portal: str) -> dict:
+def calls_per_page(session, portal: str, controllers: dict) -> dict:
     """Backend calls of one page, with the user's VM types and images already in the portal's
-    cache (kept 60 s: a user's first page costs two more calls per controller)."""
+    cache (kept 60 s: a user's first page costs two more calls per controller): Cloud Auth's
+    counted here, each controller's in its own process."""
     assert session.get(portal + "/nodes", timeout=60).status_code == 200
+    for url in controllers.values():
+        requests.get(url + COUNTS_PATH, params={"reset": "1"}, timeout=10)
     Counting.counts.clear()
     assert session.get(portal + "/nodes", timeout=60).status_code == 200
-    return dict(Counting.counts)
+    counts = dict(Counting.counts)
+    for url in controllers.values():
+        counts.update(requests.get(url + COUNTS_PATH, timeout=10).json())
+    return counts
 
 
 def loaded(portal: str, login: str, sessions: int, think: float, seconds: float, requests: int):
@@ -327,6 +378,7 @@ def main(argv=None) -> int:
     parser.add_argument("--portal-threads", type=int, default=8)
     parser.add_argument("--client", help=argparse.SUPPRESS)
     parser.add_argument("--portal", help=argparse.SUPPRESS)
+    parser.add_argument("--controller", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.client:
         client_main(json.loads(args.client))
@@ -334,19 +386,24 @@ def main(argv=None) -> int:
     if args.portal:
         portal_main_process(json.loads(args.portal))
         return 0
+    if args.controller:
+        controller_main_process(json.loads(args.controller))
+        return 0
     tmp = Path(tempfile.mkdtemp(prefix="portal-bench-"))
-    auth, sim, stop, controllers, portal_proc, portal = start_system(
+    auth, sim, children, controllers, portal_proc, portal = start_system(
         tmp, args.nodes, args.portal_threads
     )
     try:
         who = fill(auth, controllers, args.nodes)
         session = portal_session(portal, who.email)
-        empty = calls_per_page(session, portal)
+        empty = calls_per_page(session, portal, controllers)
         t = time.monotonic()
         create_nodes(who, controllers, args.nodes)
         print(f"{args.nodes} nodes ACTIVE over 2 controllers in {time.monotonic() - t:.0f} s")
-        stop.set()  # the workers: their own processes in production (see the docstring)
-        full = calls_per_page(session, portal)
+        for child in children:  # the workers: their own processes in production (docstring)
+            child.stdin.write("stop\n")
+            child.stdin.flush()
+        full = calls_per_page(session, portal, controllers)
         print("backend calls per GET /nodes (counted at each backend):")
         for name in sorted(set(empty) | set(full)):
             before, after = empty.get(name, 0), full.get(name, 0)
@@ -379,9 +436,9 @@ def main(argv=None) -> int:
         )
         print(f"  portal GET /nodes: {ms(pair)}   (a queue {args.sessions} deep; no goal)")
     finally:
-        stop.set()
-        portal_proc.terminate()
-        portal_proc.wait(10)
+        for proc in (*children, portal_proc):
+            proc.terminate()
+            proc.wait(10)
         sim.__exit__(None, None, None)
         auth.close()
     return 0

@@ -22,6 +22,7 @@ FEATURES = (
     "registration",
     "sso",
     "masquerade",
+    "scw",
 )
 
 

@@ -13,7 +13,7 @@ from cloudauth.users.models import User
 from cloudauth.users.services import UserService
 from common.errors import BadRequest
 
-SERVICE_ROLES = ("cloudcontroller_admin", "cloudaccountant_admin")
+SERVICE_ROLES = ("cloudcontroller_admin", "cloudaccountant_admin", "scw_admin")
 
 
 class Installation:

@@ -4,6 +4,7 @@ from cloudauth.audit.models import AuditEvent
 from cloudauth.controllers.models import CloudController, SystemAccount
 from cloudauth.meta import Base
 from cloudauth.roles.models import Permission, Role, role_permissions, user_roles
+from cloudauth.scw.models import ScwToken
 from cloudauth.tokenstore.models import Token
 from cloudauth.users.models import User
 
@@ -13,6 +14,7 @@ __all__ = [
     "CloudController",
     "Permission",
     "Role",
+    "ScwToken",
     "SystemAccount",
     "Token",
     "User",

@@ -16,6 +16,7 @@ def includeme(config):
     add("auth.account_status", "/auth/account_status")
     add("auth.register", "/auth/register")
     add("auth.reset_password", "/auth/reset_password")
+    add("auth.scw_token", "/auth/scw_token")
 
     add("user.list", "/user/list")
     add("user.create", "/user/create")

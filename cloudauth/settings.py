@@ -19,6 +19,7 @@ class AuthSettings:
     auth_sso: bool
     token_lifetime: float
     token_cache_ttl: float
+    scw_token_lifetime: float
     oauth_timestamp_window: float
     apikey_encryption_keys: tuple[bytes, ...]
     default_user_role: str | None
@@ -51,6 +52,7 @@ class AuthSettings:
             auth_sso=r.bool("auth_sso", False),
             token_lifetime=r.duration("token.lifetime", 12 * 3600),
             token_cache_ttl=r.duration("token.cache_ttl", 60),
+            scw_token_lifetime=_scw_lifetime(r),
             oauth_timestamp_window=r.duration("oauth.timestamp_window", 300),
             apikey_encryption_keys=keys,
             default_user_role=role,
@@ -73,6 +75,15 @@ def _positive(r: Raw, key: str, default: float) -> float:
     seconds = r.duration(key, default)
     if seconds <= 0:
         raise ConfigError(f"setting {key} must be a positive duration")
+    return seconds
+
+
+def _scw_lifetime(r: Raw) -> float:
+    """A one-time SCW sign-in token is used within seconds of being issued (the browser posts it
+    straight on): long enough for a slow page load, short enough to be useless later."""
+    seconds = r.duration("scw_token.lifetime", 30)
+    if not 1 <= seconds <= 600:
+        raise ConfigError("setting scw_token.lifetime must be between 1s and 10m")
     return seconds
 
 

@@ -27,6 +27,9 @@ def includeme(config):
     add("nodes.acl", "/nodes/{cc}/{instance}/acl")
     add("nodes.status", "/nodes/{cc}/{instance}/status")
 
+    # Scyld Cloud Workstation sign-in (seed 1.8.9, docs/scw.md)
+    add("nodes.scw", "/nodes/{cc}/{instance}/scw")
+
     add("accounts", "/accounts")
     add("accounts.system_account", "/accounts/{cc}/system-account")
     add("accounts.home", "/accounts/{cc}/home")

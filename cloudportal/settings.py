@@ -97,6 +97,10 @@ class PortalSettings:
     auth_sso: bool = False
     # SAML attribute values that show "Log in as admin" (common.sso; Cloud Auth holds the same)
     sso_admin_attributes: Rules = ()
+    # Scyld Cloud Workstation sign-in (seed 1.8.9): the SCW Login button on nodes whose image
+    # has a service_url; masq_allowed keeps it while a superuser views the portal as a user.
+    scw_token_login: bool = False
+    scw_token_login_masq_allowed: bool = False
 
     def controller(self, cc_id: int) -> CloudController | None:
         return next((c for c in self.controllers if c.id == cc_id), None)
@@ -131,6 +135,8 @@ class PortalSettings:
             registration=parse_registration(r),
             auth_sso=r.bool("auth_sso", False),
             sso_admin_attributes=parse_admin_attributes(r.optional("auth_sso.admin_attributes")),
+            scw_token_login=r.bool("scw_token_login", False),
+            scw_token_login_masq_allowed=r.bool("scw_token_login.masq_allowed", False),
         )
 
 
@@ -263,6 +269,10 @@ def pyramid_settings(raw: dict[str, Any], settings: PortalSettings) -> dict[str,
     out = dict(raw)
     out.setdefault("scm.app_name", "cloudportal")
     out["mako.directories"] = "\n".join(directories)
-    out["mako.default_filters"] = "h"  # HTML-escape every ${...} unless a template says otherwise
+    # HTML-escape every ${...} unless a template says otherwise: markupsafe.escape, through
+    # cloudportal.escaping (the same result, without copying what is already Markup). Mako's
+    # own "h" would name markupsafe.escape whatever is imported, hence the other name.
+    out["mako.imports"] = "from cloudportal.escaping import escape_html"
+    out["mako.default_filters"] = "escape_html"
     out["mako.strict_undefined"] = "true"
     return out

@@ -41,10 +41,14 @@ def visible_owner_ids(request) -> frozenset[str] | None:
     return managed_userids(request, identity.userid) | {identity.userid}
 
 
-def managed_userids(request, owner_userid: str, ttl: float = MANAGED_TTL) -> frozenset[str]:
+def managed_userids(
+    request, owner_userid: str, ttl: float = MANAGED_TTL, refresh: bool = False
+) -> frozenset[str]:
     """The users ``owner_userid`` manages, as Cloud Auth answers the caller of ``request``."""
     client = request.registry["scm.cloudauth"]
-    return list_managed_userids(client, request.cache, CallerToken.of(request), owner_userid, ttl)
+    return list_managed_userids(
+        client, request.cache, CallerToken.of(request), owner_userid, ttl, refresh
+    )
 
 
 def list_managed_userids(
@@ -53,11 +57,13 @@ def list_managed_userids(
     caller: CallerToken,
     owner_userid: str,
     ttl: float = MANAGED_TTL,
+    refresh: bool = False,
 ) -> frozenset[str]:
     """The users ``owner_userid`` manages, as Cloud Auth answers ``caller``, page by page;
-    cached in the shared cache for ``ttl`` seconds."""
+    cached in the shared cache for ``ttl`` seconds (``refresh``: asked again, whatever the
+    cache holds)."""
     key = f"managed:{owner_userid}"
-    cached = cache.get(key)
+    cached = None if refresh else cache.get(key)
     if cached is not None:
         return frozenset(cached)
     userids: list[str] = []
@@ -77,6 +83,33 @@ def list_managed_userids(
     return frozenset(userids)
 
 
+def visible_owner_ids_for(request, owner_filter: str | None) -> frozenset[str] | None:
+    """``visible_owner_ids`` for a listing filtered by ``owner_filter``: an owner missing from
+    the cached list is looked for again first (see ``can_see``)."""
+    visible = visible_owner_ids(request)
+    missing = visible is not None and owner_filter and owner_filter not in visible
+    if missing and can_see(request, owner_filter):
+        return visible | {owner_filter}
+    return visible
+
+
 def can_see(request, owner_id: str) -> bool:
     visible = visible_owner_ids(request)
-    return visible is None or owner_id in visible
+    if visible is None or owner_id in visible:
+        return True
+    return _seen_after_refetch(request, owner_id)
+
+
+REFETCHED = "scm.ownership.refetched"
+
+
+def _seen_after_refetch(request, owner_id: str) -> bool:
+    """A user id missing from an account owner's cached list may be a user created after the
+    list was read: the list is read again from Cloud Auth (once per request, so a request naming
+    many strangers costs one call) before the answer is no. The fresh list replaces the cached
+    one, so the listings that follow see the new user too."""
+    identity = request.identity
+    if "account_owner" not in identity.roles or request.environ.get(REFETCHED):
+        return False
+    request.environ[REFETCHED] = True
+    return owner_id in managed_userids(request, identity.userid, refresh=True)

@@ -15,6 +15,9 @@ SCM_PROJECT = "scm"
 PRIVATE_NETWORK = "scm-private"
 EXTERNAL_NETWORK = "public"
 LOGIN_IMAGE = "CentOS-7-loginnode"
+# The demo's Scyld Cloud Workstation image (seed 1.12.14: service_url marks an SCW image; "{}" is
+# the node's address). Only the demo launcher adds it: test clouds keep the one login image.
+SCW_IMAGE = "CentOS-7-scw"
 GPU_FLAVOR = "g1.gpu"
 GPU_PRODUCT_ID = "102d"
 GPU_VENDOR_ID = "10de"
@@ -109,4 +112,32 @@ def seed(store: Store) -> bool:
         for address in ("0000:84:00.0", "0000:85:00.0"):
             store.add_pci_device(address, GPU_PRODUCT_ID, GPU_VENDOR_ID)
         store.set_setting("seeded", True)
+    return True
+
+
+def seed_workstation_image(store: Store) -> bool:
+    """Add the demo's SCW login-node image unless the state file has one. True when it wrote."""
+    if store.setting("seeded_scw_image"):
+        return False
+    with store.tx():
+        admin_project = store.all("project", name=ADMIN_PROJECT)[0]
+        glance.create_image(
+            store,
+            SCW_IMAGE,
+            admin_project["id"],
+            "public",
+            min_disk=8,
+            min_ram=512,
+            properties={
+                "image_type": "loginnode",
+                "service_type": "loginNode",
+                "active": "true",
+                "is_linux": "true",
+                "hw_video_model": "qxl",
+                "hw_video_ram": "8",
+                "service_url": "https://{}/",
+            },
+            data=b"scm simulator login node image with Scyld Cloud Workstation\n",
+        )
+        store.set_setting("seeded_scw_image", True)
     return True

@@ -127,6 +127,8 @@ def _unix_root(var: Path) -> None:
 def _start_all(args, ini_dir: Path, var: Path, stop: threading.Event) -> tuple[list, list]:
     """Start everything; on a failure close what started and raise SystemExit with one line."""
     from openstack_simulator import make_app
+    from openstack_simulator.cli import open_store
+    from openstack_simulator.seed import seed_workstation_image
 
     servers, lines = [], []
     _unix_root(var)
@@ -136,6 +138,8 @@ def _start_all(args, ini_dir: Path, var: Path, stop: threading.Event) -> tuple[l
             server.close()
         raise SystemExit(f"scm-demo: cannot start {what} on {args.host}:{port}: {exc.strerror}")
 
+    # The demo also shows a Scyld Cloud Workstation image (SCW Login, docs/scw.md).
+    seed_workstation_image(open_store(str(var / "openstack-sim.sqlite")))
     port = SIMULATOR_PORT + args.port_offset
     try:
         servers.append(

@@ -1,5 +1,6 @@
-"""``cloudauth-purge-tokens <ini> [--keep 7d]``: delete token rows that expired or were revoked
-more than ``--keep`` ago (cron it daily; see deploy/cron/). Live tokens are never touched."""
+"""``cloudauth-purge-tokens <ini> [--keep 7d]``: delete token rows (SCW sign-in tokens too) that
+expired or were revoked more than ``--keep`` ago (cron it daily; see deploy/cron/). Live tokens
+are never touched."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 from pyramid.paster import bootstrap
 from sqlalchemy import delete, or_
 
+from cloudauth.scw.models import ScwToken
 from cloudauth.tokenstore.models import Token
 from common.console import console_script
 from common.settings import ConfigError, parse_duration
@@ -34,6 +36,10 @@ def main(argv=None) -> int:
                 delete(Token).where(or_(Token.expires_at < cutoff, Token.revoked_at < cutoff))
             )
             count = result.rowcount
+            # One-time SCW sign-in tokens: ended once expired (used or not).
+            count += request.db.execute(
+                delete(ScwToken).where(ScwToken.expires_at < cutoff)
+            ).rowcount
     print(f"purged {count} ended tokens")
     return 0
 

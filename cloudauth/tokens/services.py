@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from zope.interface import Interface
 
 from cloudauth.tokenstore.models import Token
 from cloudauth.users.models import User
@@ -28,6 +29,14 @@ from common.security import (
 )
 
 ALPHABET = string.ascii_letters + string.digits
+
+
+class IOneTimeTokens(Interface):
+    """Tokens that are no bearer tokens, which ``/auth/verify_token`` checks once when no bearer
+    token matches (``cloudauth.scw`` registers the one kind): ``verify(request, token,
+    mismatch)`` answers the view's response, ``mismatch(user)`` being the selector's check."""
+
+
 TOKEN_LENGTH = 32
 
 

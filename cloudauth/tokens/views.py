@@ -7,7 +7,7 @@ from pyramid.view import view_config, view_defaults
 from cloudauth.audit.services import AuditLog
 from cloudauth.tokens.login import LoginFailed, LoginRequest, LoginService, SignedIn
 from cloudauth.tokens.oauth import MalformedOAuth, OAuthCheck, oauth_parts
-from cloudauth.tokens.services import TokenService
+from cloudauth.tokens.services import IOneTimeTokens, TokenService
 from cloudauth.tokens.sso_attributes import admin_eligible, forwarded_attributes
 from cloudauth.tokenstore.services import TokenRevocation
 from cloudauth.users.services import UserService
@@ -151,22 +151,29 @@ class AuthViews:
             raise BadRequest(
                 "give exactly one of email, userid, or system_username with cloud_controller_id"
             )
-        found = request.find_service(TokenService).identity_json(token)
-        if found is None:
-            raise Unauthorized("the token is invalid, expired or revoked")
-        user = found["user"]
-        if email is not None and user["email"].lower() != email.strip().lower():
-            raise Unauthorized("the token does not belong to that user")
-        if userid is not None and user["id"] != userid.strip():
-            raise Unauthorized("the token does not belong to that user")
-        if system_username is not None:
-            cc_id = params.int("cloud_controller_id", minimum=1)
-            owned = any(
+        cc_id = (
+            params.int("cloud_controller_id", minimum=1) if system_username is not None else None
+        )
+
+        def mismatch(user: dict) -> str | None:
+            if email is not None and user["email"].lower() != email.strip().lower():
+                return "the token does not belong to that user"
+            if userid is not None and user["id"] != userid.strip():
+                return "the token does not belong to that user"
+            if system_username is not None and not any(
                 a["username"] == system_username and a["cloud_controller_id"] == cc_id
                 for a in user["system_accounts"]
-            )
-            if not owned:
-                raise Unauthorized("the token does not belong to that system account")
+            ):
+                return "the token does not belong to that system account"
+            return None
+
+        found = request.find_service(TokenService).identity_json(token)
+        if found is None:
+            # Not a bearer token; perhaps a one-time Scyld Cloud Workstation token (cloudauth.scw).
+            return request.find_service(IOneTimeTokens).verify(request, token, mismatch)
+        failure = mismatch(found["user"])
+        if failure:
+            raise Unauthorized(failure)
         return request.ok(found)
 
     @view_config(route_name="auth.revoke_token", request_method="POST")

@@ -14,7 +14,7 @@ from cloudcontroller.groups.services import GroupService, group_json
 from cloudcontroller.meta import path_id
 from common.errors import BadRequest, NotFound
 from common.jsonbody import Body
-from common.ownership import can_see, visible_owner_ids
+from common.ownership import can_see, visible_owner_ids_for
 from common.params import Params
 
 
@@ -31,7 +31,7 @@ class GroupCollection:
         if name and owner:
             raise BadRequest("filter by group-name or cloudauth-id, not both")
         stmt = select(SystemGroup).order_by(SystemGroup.group_name)
-        visible = visible_owner_ids(request)
+        visible = visible_owner_ids_for(request, owner)
         if visible is not None:
             stmt = stmt.where(SystemGroup.cloudauth_id.in_(visible))
         if name:

@@ -12,7 +12,7 @@ from cloudcontroller.storage.models import StorageVolume
 from cloudcontroller.storage.services import StorageService, volume_json
 from common.errors import NotFound
 from common.jsonbody import Body
-from common.ownership import can_see, visible_owner_ids
+from common.ownership import can_see, visible_owner_ids_for
 from common.params import Params
 
 
@@ -26,10 +26,10 @@ class VolumeCollection:
         request = self.request
         params = Params(request)
         stmt = select(StorageVolume).order_by(StorageVolume.created_at, StorageVolume.id)
-        visible = visible_owner_ids(request)
+        owner = params.optional("cloudauth-id", 64)
+        visible = visible_owner_ids_for(request, owner)
         if visible is not None:
             stmt = stmt.where(StorageVolume.cloudauth_id.in_(visible))
-        owner = params.optional("cloudauth-id", 64)
         if owner:
             stmt = stmt.where(StorageVolume.cloudauth_id == owner)
         return request.ok([volume_json(v) for v in request.db.scalars(stmt)])

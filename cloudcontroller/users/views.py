@@ -12,7 +12,7 @@ from cloudcontroller.meta import path_id
 from cloudcontroller.users.services import UserService, user_json
 from common.errors import BadRequest, Forbidden
 from common.jsonbody import Body
-from common.ownership import can_see, visible_owner_ids
+from common.ownership import can_see, visible_owner_ids_for
 from common.params import Params
 
 
@@ -29,7 +29,7 @@ class UserCollection:
         if name and owner:
             raise BadRequest("filter by system-name or cloudauth-id, not both")
         stmt = select(SystemUser).order_by(SystemUser.system_name)
-        visible = visible_owner_ids(request)
+        visible = visible_owner_ids_for(request, owner)
         if visible is not None:
             stmt = stmt.where(SystemUser.cloudauth_id.in_(visible))
         if name:

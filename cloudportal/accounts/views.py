@@ -17,6 +17,11 @@ from common.errors import NotFound
 from common.params import is_openstack_id
 
 MAX_KEY_LENGTH = 16384
+# A UNIX group belongs to its creator's system account on that controller.
+GROUP_HINT = (
+    "To create a UNIX group on %s, first create your system account there (above): a group "
+    "is made of system accounts, starting with yours."
+)
 
 
 def key_id(line: str) -> str:
@@ -57,6 +62,7 @@ def _page(request, forms=None, status=200):
         "forms": forms or {},
         "key_id": key_id,
         "key_label": key_label,
+        "group_hint": GROUP_HINT,
     }
 
 
@@ -185,16 +191,16 @@ def create_group(request):
     client = controller_of(request)
     form = Form(request, ("group_name",))
     form.require("group_name")
+    account = next(
+        (u for u in client.system_users() if u.get("cloudauth-id") == request.identity.userid),
+        None,
+    )
+    if account is None:
+        # A group belongs to its creator's system account: none here, nothing to create.
+        form.message = GROUP_HINT % client.name
     if form.ok:
-        members = []
-        account = next(
-            (u for u in client.system_users() if u.get("cloudauth-id") == request.identity.userid),
-            None,
-        )
-        if account:
-            members.append(account["user-id"])
         try:
-            client.create_group(form["group_name"], members)
+            client.create_group(form["group_name"], [account["user-id"]])
         except BackendError as exc:
             form.refused(exc, "group_name")
         else:

@@ -135,6 +135,16 @@ class CloudAuthClient:
         form["registration_source"] = "portal"
         return self.http.call("POST", "/user/create", data=form)["data"]
 
+    def scw_token(self, service_url: str, cc_id: int, instance_id: str) -> dict:
+        """A one-time Scyld Cloud Workstation sign-in token for the signed-in user, for the
+        workstation at ``service_url`` (docs/scw.md): ``auth_token``, ``expires_at_utc``."""
+        form = {
+            "service_url": service_url,
+            "cloud_controller_id": str(cc_id),
+            "server_instance_id": instance_id,
+        }
+        return self.http.call("POST", "/auth/scw_token", data=form)["data"]
+
     def api_key(self, userid: str) -> str:
         return self.http.call("GET", f"/api_key/view/{userid}")["data"].get("api_key") or ""
 

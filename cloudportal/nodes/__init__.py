@@ -4,3 +4,4 @@ delete, per-node ACLs, deleted instances, live status."""
 
 def includeme(config):
     config.scan(".views")
+    config.scan(".scw_views")

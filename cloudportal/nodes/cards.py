@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 
 from cloudportal.nodes.model import Candidate, ControllerView, Node, flavor_text
 
-ROUTES = ("power", "delete", "acl", "status")
+ROUTES = ("power", "delete", "acl", "status", "scw")
 MARK = "NODE-ID"
 EMPTY = escape("")
 

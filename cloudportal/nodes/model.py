@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cloudportal.nodes.health import Stopwatch, explain
+from cloudportal.nodes.scw import workstation_url
 
 # Statuses on the way to another: the page polls these (portal.js) until they settle.
 TRANSITIONAL = frozenset(
@@ -67,6 +68,10 @@ class Node:
     deleted: str = ""
     grants: dict[str, Grant] = field(default_factory=dict)
     overdue: str = ""  # a warning when on its way for longer than the controller's timeout
+    # Scyld Cloud Workstation: the node's workstation URL ("" when its image is no SCW image),
+    # and whether the signed-in user may log in to it (their node, or shared with them).
+    workstation: str = ""
+    can_login: bool = False
 
     @property
     def explained(self) -> tuple[str, str]:
@@ -189,18 +194,20 @@ class ControllerView:
         overdue = ""
         if self.stopwatch is not None and status in TRANSITIONAL:
             overdue = self.stopwatch.overdue(raw["id"], status, STATUS_LABELS[status])
+        image = self.images.get(raw.get("server-image"), {"name": raw.get("server-image", "")})
+        public_ip, private_ip = raw.get("public-ip", ""), raw.get("private-ip", "")
         return Node(
             id=raw["id"],
             hostname=raw.get("hostname", ""),
             created=(raw.get("creation-date") or "")[:10],
             status=status,
             reason=raw.get("status-reason", ""),
-            public_ip=raw.get("public-ip", ""),
-            private_ip=raw.get("private-ip", ""),
+            public_ip=public_ip,
+            private_ip=private_ip,
             flavor=self.flavors.get(
                 raw.get("server-flavor"), {"name": raw.get("server-flavor", "")}
             ),
-            image=self.images.get(raw.get("server-image"), {"name": raw.get("server-image", "")}),
+            image=image,
             owner_id=owner,
             # "" when the owner is not someone the caller manages: a user the node is shared
             # with is not shown another user's id (the page says "Shared with you").
@@ -213,6 +220,8 @@ class ControllerView:
             deleted=(raw.get("deletion-date") or "")[:16].replace("T", " "),
             grants=grants,
             overdue=overdue,
+            workstation=workstation_url(image.get("service-url"), public_ip, private_ip),
+            can_login=owner == self.me or mine is not None,
         )
 
     def nodes(self, deleted: bool = False) -> list[Node]:

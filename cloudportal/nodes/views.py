@@ -21,6 +21,7 @@ from cloudportal.nodes.model import (
     missing_before_create,
     status_json,
 )
+from cloudportal.nodes.scw import MASQUERADE_REASON, scw_mode
 from common.errors import NotFound
 from common.params import path_int, path_uuid
 
@@ -108,7 +109,7 @@ def list_nodes(request):
         outcome.cards = (
             cards(outcome.view, NodeUrls(request, outcome.controller.id)) if outcome.ok else []
         )
-    return {"outcomes": outcomes}
+    return {"outcomes": outcomes, "scw": scw_mode(request), "scw_why": MASQUERADE_REASON}
 
 
 @view_config(route_name="nodes.deleted", renderer="nodes/deleted.mako", permission="portal")

@@ -3,6 +3,7 @@
 //    update the row, reload once it settles so its actions match the new state.
 // 2. Confirmations (data-confirm) before a destructive button's form is sent.
 // 3. Copy buttons (data-copy="<element id>").
+// 4. SCW Login's hand-off form (data-autosubmit) is sent at once; without JS, its button.
 (function () {
   "use strict";
 
@@ -46,6 +47,8 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     Array.prototype.forEach.call(document.querySelectorAll("[data-poll]"), poll);
+    var handoff = document.querySelector("form[data-autosubmit]");
+    if (handoff) { handoff.submit(); }
     document.addEventListener("click", function (event) {
       var button = event.target.closest("[data-confirm]");
       if (button && !window.confirm(button.getAttribute("data-confirm"))) {

@@ -208,3 +208,19 @@ def test_vm_types_and_images_are_cached_briefly_per_user(new_browser, owner, clo
     other = new_browser(cloudauth.user())  # another user's choices are their own
     cold = calls(other)
     assert calls(other) == cold - 2
+
+
+def test_create_group_is_offered_only_where_the_user_has_a_system_account(new_browser, cloudauth):
+    browser = new_browser(cloudauth.user())
+    page = browser.get("/accounts")
+    assert 'action="/accounts/1/groups"' not in page.text
+    assert "To create a UNIX group on Penguin West, first create your system account" in page.text
+    # A form sent anyway (an old page, a script) is answered with the same hint, nothing made.
+    refused = browser.post("/accounts/1/groups", {"group_name": unix_name("g")})
+    assert refused.status_int == 400
+    assert "first create your system account there" in refused.text
+    set_up_account(browser)
+    page = browser.get("/accounts")
+    assert 'action="/accounts/1/groups"' in page.text
+    assert "No groups yet." in page.text
+    assert "first create your system account" not in page.text.split('id="cc-2"')[0]

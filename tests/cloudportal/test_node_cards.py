@@ -7,7 +7,7 @@ import uuid
 from urllib.parse import quote
 
 import pytest
-from markupsafe import escape
+from markupsafe import Markup, escape
 from pyramid.config import Configurator
 from pyramid.request import Request
 
@@ -71,7 +71,7 @@ def test_every_text_of_a_card_is_escaped(request_):
     assert str(card.flavor).startswith(str(escape(EVIL)))
     # An id is quoted into the URL's path, then escaped for the attribute.
     assert card.urls["power"] == str(escape(f"/nodes/1/{quote(odd_id, safe='')}/power"))
-    assert set(card.urls) == {"power", "delete", "acl", "status"}
+    assert set(card.urls) == {"power", "delete", "acl", "status", "scw"}
     (row,) = card.candidates
     assert (str(row.email), str(row.system_name), str(row.uid)) == (str(escape(EVIL)),) * 3
     assert row.user_id == EVIL  # the raw id, for the grants lookup only
@@ -110,3 +110,24 @@ def test_no_template_writes_unescaped_output_but_the_operators_sidebar():
         if re.search(r"\|\s*n\s*\}", line) and "site.sidebar_lower" not in line
     ]
     assert unescaped == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["<b>&'\"", Markup("<b>ok</b>"), 42, None, "", "plain", escape("<i>")],
+)
+def test_the_templates_filter_escapes_exactly_as_markupsafe(value):
+    from cloudportal.escaping import escape_html
+
+    assert escape_html(value) == escape(value)
+    assert isinstance(escape_html(value), Markup)
+
+
+def test_an_object_with_html_is_still_asked_for_its_html():
+    from cloudportal.escaping import escape_html
+
+    class Widget:
+        def __html__(self):
+            return "<span>w</span>"
+
+    assert escape_html(Widget()) == Markup("<span>w</span>")

@@ -124,6 +124,9 @@
     </form>
   </div></div>
   % endfor
+  % if account is None:
+  <p class="text-muted portal-group-hint">${group_hint % cc.name}</p>
+  % else:
   <form method="post" action="${request.route_path('accounts.group_create', cc=cc.id)}" novalidate>
     ${f.csrf()}
     <% gf = forms.get((cc.id, 'group')) %>
@@ -131,6 +134,7 @@
     ${f.field(gf, 'group_name', 'New group name', prefix='grp-%s' % cc.id)}
     <button type="submit" class="btn btn-secondary btn-sm">Create group</button>
   </form>
+  % endif
   % endif
 </section>
 % endfor

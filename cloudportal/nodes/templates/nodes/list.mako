@@ -101,6 +101,16 @@
         </form>
         % endif
         % endfor
+        % if scw != 'off' and node.workstation and node.can_login and node.status == 'ACTIVE':
+          % if scw == 'on':
+        <form method="post" action="${c.urls['scw']}" target="_blank" class="d-inline">
+          ${csrf_input}
+          <button type="submit" class="btn btn-primary btn-sm">SCW Login<span class="sr-only"> to ${c.hostname} (opens a new tab)</span></button>
+        </form>
+          % else:
+        <button type="button" class="btn btn-outline-primary btn-sm" disabled aria-describedby="scw-why-${c.id}">SCW Login<span class="sr-only"> to ${c.hostname} (unavailable)</span></button>
+          % endif
+        % endif
         % if node.can_delete:
         <a class="btn btn-outline-danger btn-sm" href="${c.urls['delete']}">Delete<span class="sr-only"> ${c.hostname}</span></a>
         % else:
@@ -109,6 +119,9 @@
       </div>
       % if node.denied:
       <p class="small text-muted mt-1 mb-0" id="why-${c.id}">${c.denied}</p>
+      % endif
+      % if scw == 'masquerade' and node.workstation and node.can_login and node.status == 'ACTIVE':
+      <p class="small text-muted mt-1 mb-0" id="scw-why-${c.id}">${scw_why}</p>
       % endif
       % if node.can_manage:
       <details class="portal-acl mt-3">
