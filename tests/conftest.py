@@ -26,6 +26,19 @@ from common.db import make_engine
 from common.migrations import upgrade
 
 MYSQL_URL = os.environ.get("SCM_TEST_MYSQL_URL")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests of what only MariaDB has (marker ``mysql``: LOAD DATA) run in the MariaDB tier and
+    are deselected, not skipped, on the embedded default: a skip is never counted as a pass."""
+    if MYSQL_URL:
+        return
+    kept = [item for item in items if item.get_closest_marker("mysql") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
+
+
 REDIS_URL = os.environ.get("SCM_TEST_REDIS_URL")
 REQUIRE_ALL = os.environ.get("SCM_REQUIRE_ALL_TIERS") == "1"
 

@@ -59,14 +59,14 @@ def _count_jobs(url) -> int:
         engine.dispose()
 
 
-def test_initialize_creates_the_schema_once_and_then_refuses(tmp_path, fresh_db, capsys):
+def test_initialize_creates_the_schema_once_and_then_leaves_it(tmp_path, fresh_db, capsys):
     ini = _ini(tmp_path, fresh_db())
     assert initialize_db.main([ini]) == 0
     assert "cloudaccountant schema at 0005 (was empty)" in capsys.readouterr().out
-    assert initialize_db.main([ini]) == 1
-    err = capsys.readouterr().err
-    assert err.startswith("initialize_accountant_db: the database is already initialised")
-    assert err.count("\n") == 1
+    assert initialize_db.main([ini]) == 0
+    captured = capsys.readouterr()
+    assert "0005: already initialised and up to date" in captured.out
+    assert captured.err == ""
 
 
 def test_bad_input_is_one_line_and_a_non_zero_exit(tmp_path, fresh_db, capsys):
