@@ -87,6 +87,8 @@ def stack(sso_ready, tmp_path_factory):
                 "session.cookie_secure": "true",
                 "auth_sso": "true",
                 "auth_sso.admin_attributes": ADMIN_RULE,
+                # where mailed links point (required with userauth.driver = email)
+                "site.url": rig.sp_url,
             }
         )
         engine = make_engine({"sqlalchemy.url": f"sqlite:///{db}"})
