@@ -300,6 +300,7 @@ def test_a_bad_scw_setting_is_a_config_error_naming_it(key):
         "sqlalchemy.url": "sqlite://",
         "cloudauth.url": "http://127.0.0.1:9",
         "cloudcon.1.api_endpoint": "127.0.0.1:9",
+        "site.url": "https://portal.example.com",
         key: "maybe",
     }
     with pytest.raises(ConfigError) as caught:
@@ -312,6 +313,7 @@ def test_scw_settings_default_off():
         "sqlalchemy.url": "sqlite://",
         "cloudauth.url": "http://127.0.0.1:9",
         "cloudcon.1.api_endpoint": "127.0.0.1:9",
+        "site.url": "https://portal.example.com",
     }
     settings = PortalSettings.from_raw(raw)
     assert (settings.scw_token_login, settings.scw_token_login_masq_allowed) == (False, False)
