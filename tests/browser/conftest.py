@@ -31,6 +31,9 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if here in Path(item.fspath).parents:
             item.add_marker(pytest.mark.browser)
+    # The newcomer's journey starts from the demo's default admin password, so it runs before
+    # every other browser test on the shared demo (the others settle the password themselves).
+    items.sort(key=lambda item: 0 if "tests/browser/test_journeys.py" in item.nodeid else 1)
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)

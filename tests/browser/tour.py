@@ -131,7 +131,14 @@ class Tour:
             return
         self.focus(locator)
         kind = locator.evaluate("e => e.type || e.tagName")
-        self.page.keyboard.press("Space" if kind in ("checkbox", "radio") else "Enter")
+        key = "Space" if kind in ("checkbox", "radio") else "Enter"
+        if kind == "submit" and locator.get_attribute("data-confirm") is None:
+            # A keypress does not wait for the form's answer as a click does: wait for it here,
+            # so that the next check sees the new page, not the one the form left.
+            with self.page.expect_navigation(wait_until="load"):
+                self.page.keyboard.press(key)
+            return
+        self.page.keyboard.press(key)
 
     def fill(self, locator, text: str) -> None:
         if not self.keyboard:
