@@ -14,6 +14,7 @@ from cloudportal.clients.controller import IControllers
 from cloudportal.errors import BackendError, BackendUnavailable
 from cloudportal.forms import Form
 from cloudportal.nodes.model import STATUS_LABELS, flavor_text
+from cloudportal.nodes.power import POWER_ACTIONS, power_node
 from common.errors import NotFound
 from common.params import path_int, path_uuid
 
@@ -26,7 +27,6 @@ NODE_SORTS = {
     "server-flavor": "VM type",
     "creation-date": "Created",
 }
-POWER_ACTIONS = {"on": "Power on", "off": "Power off", "reboot": "Reboot"}
 # Where a node's actions may lead back to: the list's own query, nothing else.
 BACK_KEYS = ("q", "sort", "order", "page")
 
@@ -136,21 +136,7 @@ def show_node(request):
 def power(request):
     cc_id = path_int(request, "cc", "cloud controller")
     client, node_id = _controller(request, cc_id), _node_id(request)
-    action = request.POST.get("action", "")
-    if action not in POWER_ACTIONS:
-        request.session.flash("Choose power on, power off or reboot.", "error")
-    else:
-        try:
-            node = client.power(node_id, action)
-        except BackendError as exc:
-            if exc.status == 404:
-                raise NotFound("no such login node") from None
-            request.session.flash(f"{POWER_ACTIONS[action]} refused: {exc.message}", "error")
-        else:
-            label = STATUS_LABELS.get(node["status"], node["status"]).lower()
-            request.session.flash(
-                f"{POWER_ACTIONS[action]}: {node.get('hostname') or node_id} is now {label}."
-            )
+    power_node(request, client, node_id)
     return _back(request, cc_id, node_id if request.POST.get("from") == "node" else None)
 
 

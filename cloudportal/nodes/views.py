@@ -15,12 +15,12 @@ from cloudportal.forms import Form
 from cloudportal.nodes.cards import NodeUrls, cards
 from cloudportal.nodes.health import Stopwatch
 from cloudportal.nodes.model import (
-    STATUS_LABELS,
     ControllerView,
     flavor_text,
     missing_before_create,
     status_json,
 )
+from cloudportal.nodes.power import power_node
 from cloudportal.nodes.scw import MASQUERADE_REASON, scw_mode
 from common.errors import NotFound
 from common.params import path_int, path_uuid
@@ -31,7 +31,6 @@ PAGE_CALLS = {
     "images": lambda c: c.images(),
     "users": lambda c: c.system_users(),
 }
-POWER_ACTIONS = {"on": "Power on", "off": "Power off", "reboot": "Reboot"}
 
 
 def controller_of(request):
@@ -192,22 +191,9 @@ def create_node(request):
 def power(request):
     client = controller_of(request)
     node_id = instance_id(request)
-    action = request.POST.get("action", "")
-    if action not in POWER_ACTIONS:
-        request.session.flash("Choose power on, power off or reboot.", "error")
-    else:
-        try:
-            node = client.power(node_id, action)
-        except BackendError as exc:
-            if exc.status == 404:
-                raise NotFound("no such login node") from None
-            request.session.flash(f"{POWER_ACTIONS[action]} refused: {exc.message}", "error")
-        else:
-            stopwatch(request, client).started(node_id, node.get("status", ""))
-            request.session.flash(
-                f"{POWER_ACTIONS[action]}: {node.get('hostname', node_id)} is now "
-                f"{STATUS_LABELS.get(node['status'], node['status']).lower()}."
-            )
+    node = power_node(request, client, node_id)
+    if node is not None:
+        stopwatch(request, client).started(node_id, node.get("status", ""))
     return HTTPFound(request.route_url("nodes", _anchor=f"node-{node_id}"))
 
 
