@@ -7,6 +7,7 @@ environment); tests/sso runs the real Apache + mod_shib + SimpleSAMLphp + Chromi
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 
@@ -327,3 +328,30 @@ def _token_live(cloudauth, token: str, userid: str) -> bool:
         timeout=10,
     )
     return response.status_code == 200
+
+
+def test_under_a_whitelist_an_unlisted_sso_first_login_creates_nothing(make_portal, cloudauth):
+    from cloudportal.registration.whitelist import Whitelist
+
+    portal = make_portal(
+        auth_sso="true",
+        **{"auth_sso.admin_attributes": SSO_ADMIN_RULE, "registration.type": "whitelist"},
+    )
+    listed_user, listed_email = new_person()
+    unlisted_user, unlisted_email = new_person()
+    factory = portal.app.registry["scm.dbsession_factory"]
+    session = factory()
+    try:
+        Whitelist(session, dt.datetime(2026, 1, 1)).add_lines(listed_email, "test")
+        session.commit()
+    finally:
+        session.close()
+
+    # Not on the list: Cloud Auth is told the address may not register, and creates no account.
+    page = sso_login(browser(portal), shib(unlisted_user, unlisted_email), status=403)
+    assert "may not register" in page.text
+    assert users_with_email(cloudauth, unlisted_email) == []
+
+    # On the list: the first login creates the account.
+    sso_login(browser(portal), shib(listed_user, listed_email))
+    assert len(users_with_email(cloudauth, listed_email)) == 1
