@@ -31,6 +31,17 @@ FLAVORS = [
 ]
 
 
+# Glance properties of the demo's login-node images (seed 1.12.14).
+LOGIN_IMAGE_PROPERTIES = {
+    "image_type": "loginnode",
+    "service_type": "loginNode",
+    "active": "true",
+    "is_linux": "true",
+    "hw_video_model": "qxl",
+    "hw_video_ram": "8",
+}
+
+
 def seed(store: Store) -> bool:
     """Write the demo cloud unless the state file already holds one. True when it wrote."""
     if store.setting("seeded"):
@@ -87,14 +98,7 @@ def seed(store: Store) -> bool:
             "public",
             min_disk=8,
             min_ram=512,
-            properties={
-                "image_type": "loginnode",
-                "service_type": "loginNode",
-                "active": "true",
-                "is_linux": "true",
-                "hw_video_model": "qxl",
-                "hw_video_ram": "8",
-            },
+            properties=dict(LOGIN_IMAGE_PROPERTIES),
             data=b"scm simulator login node image\n",
         )
 
@@ -128,15 +132,7 @@ def seed_workstation_image(store: Store) -> bool:
             "public",
             min_disk=8,
             min_ram=512,
-            properties={
-                "image_type": "loginnode",
-                "service_type": "loginNode",
-                "active": "true",
-                "is_linux": "true",
-                "hw_video_model": "qxl",
-                "hw_video_ram": "8",
-                "service_url": "https://{}/",
-            },
+            properties={**LOGIN_IMAGE_PROPERTIES, "service_url": "https://{}/"},
             data=b"scm simulator login node image with Scyld Cloud Workstation\n",
         )
         store.set_setting("seeded_scw_image", True)

@@ -14,7 +14,7 @@ from cloudportal.clients.controller import IControllers
 from cloudportal.errors import BackendError, BackendUnavailable
 from cloudportal.forms import Form
 from cloudportal.nodes.model import STATUS_LABELS, flavor_text
-from cloudportal.nodes.power import POWER_ACTIONS, power_node
+from cloudportal.nodes.power import POWER_ACTIONS, fetch_node, power_node
 from common.errors import NotFound
 from common.params import path_int, path_uuid
 
@@ -98,12 +98,7 @@ def _back(request, cc_id: int, node_id: str | None = None) -> HTTPFound:
 
 
 def _node_page(request, client, node_id: str, grants_form=None, delete_form=None, status=200):
-    try:
-        node = client.instance(node_id)
-    except BackendError as exc:
-        if exc.status == 404:
-            raise NotFound("no such login node") from None
-        raise
+    node = fetch_node(client, node_id)
     accounts = {a["user-id"]: a for a in client.system_users()}
     owners = request.find_service(ICloudAuthAdmin).emails([node.get("cloudauth-id", "")])
     flavors = {f["id"]: f for f in client.flavors()}

@@ -1,5 +1,6 @@
-"""Powering a login node from a form: the one way the user's page and the superuser's node list
-do it (the action checked, the controller asked, the outcome told in a flash message)."""
+"""What the user's node pages and the superuser's node list do alike: read one login node (an
+unknown one is a 404 page), and power it from a form (the action checked, the controller asked,
+the outcome told in a flash message)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,16 @@ from cloudportal.nodes.model import STATUS_LABELS
 from common.errors import NotFound
 
 POWER_ACTIONS = {"on": "Power on", "off": "Power off", "reboot": "Reboot"}
+
+
+def fetch_node(client, node_id: str) -> dict:
+    """The node as the controller has it; an unknown (or invisible) node is a 404 page."""
+    try:
+        return client.instance(node_id)
+    except BackendError as exc:
+        if exc.status == 404:
+            raise NotFound("no such login node") from None
+        raise
 
 
 def power_node(request, client, node_id: str) -> dict | None:

@@ -10,6 +10,7 @@ from pyramid.view import view_config
 from cloudportal.clients.cloudauth import ICloudAuth
 from cloudportal.errors import BackendError, _page
 from cloudportal.nodes.model import ControllerView
+from cloudportal.nodes.power import fetch_node
 from cloudportal.nodes.scw import MASQUERADE_REASON, handoff_policy, scw_mode, why_not
 from cloudportal.nodes.views import controller_of, instance_id
 from common.errors import NotFound
@@ -26,12 +27,7 @@ def scw_login(request):
         return _page(request, 403, "SCW Login unavailable", MASQUERADE_REASON)
     client = controller_of(request)
     node_id = instance_id(request)
-    try:
-        raw = client.instance(node_id)
-    except BackendError as exc:
-        if exc.status == 404:
-            raise NotFound("no such login node") from None
-        raise
+    raw = fetch_node(client, node_id)
     me = request.identity
     data = {"images": client.images(), "users": client.system_users()}
     view = ControllerView(data, me.userid, {}, set(), me.is_superuser)

@@ -20,7 +20,7 @@ from cloudportal.nodes.model import (
     missing_before_create,
     status_json,
 )
-from cloudportal.nodes.power import power_node
+from cloudportal.nodes.power import fetch_node, power_node
 from cloudportal.nodes.scw import MASQUERADE_REASON, scw_mode
 from common.errors import NotFound
 from common.params import path_int, path_uuid
@@ -206,12 +206,7 @@ def power(request):
 def delete_confirm(request):
     client = controller_of(request)
     node_id = instance_id(request)
-    try:
-        raw = client.instance(node_id)
-    except BackendError as exc:
-        if exc.status == 404:
-            raise NotFound("no such login node") from None
-        raise
+    raw = fetch_node(client, node_id)
     # The system accounts tell whether the caller holds Delete Instance on this node.
     view = one_view(request, client, {"users": PAGE_CALLS["users"]})
     node = view.node(raw)
