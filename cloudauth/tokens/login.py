@@ -7,9 +7,12 @@ first ``/auth/login`` creates their Cloud Auth account with ``default_user_role`
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import ipaddress
 from dataclasses import dataclass
+
+from pyramid_retry import mark_error_retryable
 
 from cloudauth.audit.services import AuditLog
 from cloudauth.passwords import hash_password, needs_rehash, verify_password
@@ -17,7 +20,7 @@ from cloudauth.ratelimit import LoginLimiter, normalised_login
 from cloudauth.tokens.services import TokenService
 from cloudauth.tokens.sso_attributes import SSO_ADMIN_SOURCE
 from cloudauth.users.models import User
-from cloudauth.users.services import UserService
+from cloudauth.users.services import UserService, normalise_email
 from common.errors import BadRequest, Conflict, Forbidden, Unauthorized, Unavailable
 from common.ldap.interfaces import (
     Directory,
@@ -181,26 +184,48 @@ class LoginService:
         user = self.users.find_by_sso_identity(identity)
         created = False
         if user is not None:
-            user = _usable(user)
+            user = self._refresh_from_idp(_usable(user), email, name)
         elif not allow_first_login:
             raise Forbidden("this SSO identity has no account here, and may not register")
         elif self.users.find_by_login(email) is not None:
             raise Conflict("an account with this email already exists; ask the administrator")
         else:
-            user = self.users.create_user(
-                None,
-                email=email,
-                name=name,
-                registration_source="sso",
-                sso_identity=identity,
-                with_default_role=True,
-            )
+            try:
+                user = self.users.create_user(
+                    None,
+                    email=email,
+                    name=name,
+                    registration_source="sso",
+                    sso_identity=identity,
+                    with_default_role=True,
+                )
+            except Conflict as exc:
+                # Two first logins of one new user at once (two tabs): both found no account,
+                # and the other's insert won the unique key. This transaction cannot see that
+                # account (its snapshot is older), so the request runs again on a fresh one
+                # (pyramid_retry), where it is found and signed in as a returning login. A
+                # real clash (the address is a local account's) is refused there as above.
+                mark_error_retryable(exc)
+                raise
             created = True
         detail = f"{where.source}{' first login, account created' if created else ''}"
         detail += f"{', may act as admin' if admin_eligible else ''}{where.via()}"
         if admin_eligible:
             where = LoginRequest(client=where.client, host=where.host, source=SSO_ADMIN_SOURCE)
         return self._sign_in(user, where, detail)
+
+    def _refresh_from_idp(self, user: User, email: str, name: str) -> User:
+        """The identity provider owns an SSO user's name and email (the portal shows them
+        read-only): take what it sends now. An email another account already holds is left
+        as it was (never two accounts on one address)."""
+        if name.strip() and user.name != name.strip()[:255]:
+            user.name = name.strip()[:255]
+        if email.strip() and user.email != email.strip():
+            clash = self.users.find_by_login(email)
+            if clash is None or clash.id == user.id:
+                with contextlib.suppress(BadRequest):  # not an address: keep the old one
+                    user.email, user.email_key = normalise_email(email)
+        return user
 
     def _sign_in(self, user: User, where: LoginRequest, detail: str) -> SignedIn:
         token, expires_at = self.tokens.issue(user, where.source, where.client)

@@ -1,4 +1,5 @@
-"""My Profile: name and email, password change (current password required), API key and secret
+"""My Profile: name and email (read-only for directory and SSO users: their site's directory or
+identity provider owns them), password change (current password required), API key and secret
 (create, rotate, delete; the secret is shown once)."""
 
 from __future__ import annotations
@@ -12,6 +13,22 @@ from cloudportal.forms import EMAIL, Form
 from cloudportal.passwords import check_new_password
 
 SECRET_KEY = "new_api_secret"  # noqa: S105  (a session key name; the secret waits there once)
+
+# Where a directory (LDAP) or SSO user changes the name and email the portal shows.
+OWNED_ELSEWHERE = {
+    "ldap": "Your name and email come from your site's directory (LDAP): change them there; "
+    "they are updated here at your next login.",
+    "sso": "Your name and email come from your organization's single sign-on: change them "
+    "there; they are updated here at your next login.",
+}
+
+
+def details_owner(request, user: dict) -> str | None:
+    """``ldap`` or ``sso`` when the user's name and email belong to the directory or the
+    identity provider, else None (a local account edits them here). Cloud Auth tells the
+    superuser the source; a user's own session knows how it signed in."""
+    source = user.get("registration_source") or request.session.get("external_login")
+    return source if source in OWNED_ELSEWHERE else None
 
 
 def _page(request, details=None, password=None, status=200):
@@ -28,6 +45,7 @@ def _page(request, details=None, password=None, status=200):
         "password": password or Form(request, ()),
         "api_key": cloudauth.api_key(me),
         "new_secret": request.session.pop(SECRET_KEY, None),
+        "owned_elsewhere": OWNED_ELSEWHERE.get(details_owner(request, user) or ""),
     }
 
 
@@ -44,6 +62,11 @@ def profile(request):
 )
 def update_details(request):
     form = Form(request, ("name", "email"))
+    owner = details_owner(request, request.find_service(ICloudAuth).user(request.identity.userid))
+    if owner:
+        # The page shows no form for them; a hand-made POST is refused, nothing is changed.
+        form.message = OWNED_ELSEWHERE[owner]
+        return _page(request, details=form, status=400)
     form.require("email")
     if form["email"] and not EMAIL.match(form["email"]):
         form.error("email", "Enter an email address like name@example.com.")

@@ -97,6 +97,19 @@ def test_first_ldap_login_creates_the_system_account_named_from_the_directory(ld
 
     profile = app.get("/profile")
     assert "directory" in profile.text and 'name="current_password"' not in profile.text
+    # Name and email are the directory's: shown, with where to change them, and no form.
+    assert "Alice Liddell" in profile.text and "alice.liddell@example.test" in profile.text.lower()
+    assert "site&#39;s directory (LDAP): change them there" in profile.text
+    assert 'action="/profile/details"' not in profile.text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', profile.text).group(1)
+    refused = app.post(
+        "/profile/details",
+        {"csrf_token": csrf, "name": "Not Alice", "email": "not.alice@example.test"},
+        status=400,
+    )
+    assert 'class="alert alert-danger"' in refused.text and "change them there" in refused.text
+    assert _user(cloudauth, "not.alice@example.test") == []
+    assert _user(cloudauth, "alice.liddell@example.test")[0]["name"] != "Not Alice"
 
     # The next login finds it there: nothing made twice.
     again = _login(app, "alice", "alice-pw")
@@ -121,4 +134,6 @@ def test_a_local_account_gets_no_automatic_setup(ldap_stack):
     assert response.status_int == 302
     assert "Set up for you" not in _flashes(response.follow())
     assert _accounts(cc, cloudauth, who.userid) == []
-    assert 'name="current_password"' in app.get("/profile").text
+    profile = app.get("/profile")
+    assert 'name="current_password"' in profile.text
+    assert 'action="/profile/details"' in profile.text and "change them there" not in profile.text

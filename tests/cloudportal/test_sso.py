@@ -355,3 +355,43 @@ def test_under_a_whitelist_an_unlisted_sso_first_login_creates_nothing(make_port
     # On the list: the first login creates the account.
     sso_login(browser(portal), shib(listed_user, listed_email))
     assert len(users_with_email(cloudauth, listed_email)) == 1
+
+
+def test_an_sso_users_name_and_email_are_the_idps_shown_read_only(sso_portal, cloudauth):
+    username, email = new_person()
+    app = browser(sso_portal)
+    sso_login(app, shib(username, email, fullName="Jane Idp"))
+    profile = app.get("/profile")
+    assert "Jane Idp" in profile.text and email in profile.text
+    assert "change them there" in profile.text and "single sign-on" in profile.text
+    assert 'action="/profile/details"' not in profile.text
+    assert 'name="email"' not in profile.text
+
+    # A hand-made POST changing them anyway: a form error, nothing changed in Cloud Auth.
+    refused = app.post(
+        "/profile/details",
+        {"csrf_token": _csrf(profile), "name": "Someone Else", "email": "else@example.edu"},
+        status=400,
+    )
+    assert 'class="alert alert-danger"' in refused.text
+    assert "single sign-on" in refused.text and "change them there" in refused.text
+    [user] = users_with_email(cloudauth, email)
+    assert user["name"] == "Jane Idp"
+    assert users_with_email(cloudauth, "else@example.edu") == []
+
+    # What the IdP sends at the next login is what the portal shows.
+    _, new_email = new_person()
+    again = browser(sso_portal)
+    sso_login(again, shib(username, new_email, fullName="Jane Renamed"))
+    profile = again.get("/profile")
+    assert "Jane Renamed" in profile.text and new_email in profile.text
+    assert [u["id"] for u in users_with_email(cloudauth, new_email)] == [user["id"]]
+
+
+def test_an_idp_email_that_another_account_holds_is_not_taken_over(sso_portal, cloudauth):
+    local = cloudauth.user()
+    username, email = new_person()
+    sso_login(browser(sso_portal), shib(username, email))
+    sso_login(browser(sso_portal), shib(username, local.email))
+    assert [u["id"] for u in users_with_email(cloudauth, local.email)] == [local.userid]
+    assert len(users_with_email(cloudauth, email)) == 1

@@ -5,12 +5,23 @@
 <section aria-labelledby="details-title" class="mb-4">
   <h2 id="details-title" class="h4">Details</h2>
   ${f.form_message(details)}
+  % if owned_elsewhere:
+  ## A directory (LDAP) or SSO user: the site owns these; shown, not editable.
+  <dl class="row mb-2" id="details-readonly">
+    <dt class="col-sm-2">Name</dt><dd class="col-sm-10">${user.get('name') or '(none given)'}</dd>
+    <dt class="col-sm-2">Email</dt><dd class="col-sm-10">${user.get('email', '')}</dd>
+  </dl>
+  % if not details.message:
+  <p id="details-where">${owned_elsewhere}</p>
+  % endif
+  % else:
   <form method="post" action="${request.route_path('profile.details')}" novalidate>
     ${f.csrf()}
     ${f.field(details, 'name', 'Name', autocomplete='name')}
     ${f.field(details, 'email', 'Email', type='email', required=True, autocomplete='email')}
     <button type="submit" class="btn btn-primary btn-sm">Save details</button>
   </form>
+  % endif
 </section>
 <section aria-labelledby="password-title" class="mb-4">
   <h2 id="password-title" class="h4">Password</h2>
