@@ -3,6 +3,7 @@ Cloud Auth, the cloud controllers and the accountant over their public APIs, and
 
 from pyramid.config import Configurator
 
+from cloudportal.registration.links import purge_at_startup
 from cloudportal.settings import PortalSettings, pyramid_settings
 from common.console import config_errors_exit
 from common.versionprefix import make_wsgi_app
@@ -31,4 +32,5 @@ def main(global_config, **raw):
         config.include("cloudportal.reports")
         config.include("cloudportal.registration")
         config.include("cloudportal.admin")
+    purge_at_startup(config.registry)
     return make_wsgi_app(config)

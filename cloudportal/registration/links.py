@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from cloudportal.models import MailedLink
 
+log = logging.getLogger("scm.cloudportal.registration")
+
 PURPOSES = ("register", "reset")
 # Links past their expiry are kept this long (a "this link has expired" page rather than "does
-# not work"), then removed when new links are issued.
+# not work"), then removed: whenever a new link is issued, and when the portal starts
+# (:func:`purge_at_startup`), so a portal that mails nothing for a while keeps no stale address.
 KEEP_EXPIRED = dt.timedelta(days=7)
 TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
 
@@ -27,6 +32,26 @@ class LinkRefused(Exception):
         self.reason = reason
 
 
+def purge_expired(db: Session, now: dt.datetime) -> int:
+    """Remove the links expired more than :data:`KEEP_EXPIRED` ago; how many went."""
+    return db.execute(delete(MailedLink).where(MailedLink.expires_at < now - KEEP_EXPIRED)).rowcount
+
+
+def purge_at_startup(registry) -> None:
+    """The startup purge: one short transaction of its own. A database not reachable yet, or
+    not initialised yet (``initialize_cloudportal_db`` not run), is logged and the portal starts
+    anyway: the next start, or the next link issued, purges."""
+    engine = registry["scm.db_engine"]
+    try:
+        with Session(engine) as db, db.begin():
+            gone = purge_expired(db, registry["scm.clock"]())
+    except SQLAlchemyError as exc:
+        log.warning("expired mailed links not purged at startup: %s", getattr(exc, "orig", exc))
+        return
+    if gone:
+        log.info("purged %d mailed links expired more than %s ago", gone, KEEP_EXPIRED)
+
+
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -37,7 +62,7 @@ class MailedLinks:
 
     def issue(self, purpose: str, email: str) -> str:
         """A new link's token (shown once: in the mail)."""
-        self.db.execute(delete(MailedLink).where(MailedLink.expires_at < self.now - KEEP_EXPIRED))
+        purge_expired(self.db, self.now)
         token = secrets.token_urlsafe(32)
         self.db.add(
             MailedLink(

@@ -362,3 +362,48 @@ def test_a_link_is_claimed_once_and_a_released_claim_can_be_made_again(portal_ap
     with factory() as fourth:
         assert MailedLinks(fourth, now, lifetimes).claim("reset", token).used_at == now
         fourth.rollback()
+
+
+def test_links_long_expired_are_purged_when_the_portal_starts(portal_app, make_portal):
+    """No new link need be issued: a portal that mails nothing for weeks keeps no stale
+    address past the keeping time once it restarts."""
+    import secrets
+
+    from cloudportal.registration.links import KEEP_EXPIRED
+
+    factory = portal_app.app.registry["scm.dbsession_factory"]
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    ages = {  # expired this long ago (negative: still live)
+        "stale": KEEP_EXPIRED + dt.timedelta(hours=1),
+        "recent": KEEP_EXPIRED - dt.timedelta(hours=1),
+        "live": -dt.timedelta(hours=1),
+    }
+    emails = {kind: f"{kind}-{_address()}" for kind in ages}
+    with factory() as db, db.begin():
+        for kind, age in ages.items():
+            db.add(
+                MailedLink(
+                    token_hash=secrets.token_hex(32),
+                    purpose="reset",
+                    email=emails[kind],
+                    created_at=now - age - dt.timedelta(hours=1),
+                    expires_at=now - age,
+                )
+            )
+
+    def left() -> set[str]:
+        with factory() as db:
+            rows = db.scalars(select(MailedLink.email).where(MailedLink.email.in_(emails.values())))
+            return set(rows)
+
+    assert left() == set(emails.values())
+    make_portal()  # a start
+    assert left() == {emails["recent"], emails["live"]}
+
+
+def test_a_portal_on_a_database_not_yet_initialised_still_starts(make_portal, tmp_path, caplog):
+    empty = f"sqlite:///{tmp_path}/empty.sqlite"
+    with caplog.at_level("WARNING", logger="scm.cloudportal.registration"):
+        app = make_portal(**{"sqlalchemy.url": empty})
+    assert "expired mailed links not purged at startup" in caplog.text
+    assert app.get("/login").status_int == 200
