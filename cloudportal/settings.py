@@ -97,6 +97,9 @@ class PortalSettings:
     auth_sso: bool = False
     # SAML attribute values that show "Log in as admin" (common.sso; Cloud Auth holds the same)
     sso_admin_attributes: Rules = ()
+    # Where logging out of an SSO session goes after the portal's own logout: the Shibboleth
+    # SP's logout handler (a path on the portal's host, or a URL); "" ends the portal's only.
+    sso_logout_url: str = "/Shibboleth.sso/Logout"
     # Scyld Cloud Workstation sign-in (seed 1.8.9): the SCW Login button on nodes whose image
     # has a service_url; masq_allowed keeps it while a superuser views the portal as a user.
     scw_token_login: bool = False
@@ -135,6 +138,7 @@ class PortalSettings:
             registration=parse_registration(r),
             auth_sso=r.bool("auth_sso", False),
             sso_admin_attributes=parse_admin_attributes(r.optional("auth_sso.admin_attributes")),
+            sso_logout_url=_logout_url(r, "auth_sso.logout_url", "/Shibboleth.sso/Logout"),
             scw_token_login=r.bool("scw_token_login", False),
             scw_token_login_masq_allowed=r.bool("scw_token_login.masq_allowed", False),
         )
@@ -147,6 +151,23 @@ def _verify(r: Raw, key: str) -> bool | str:
         return r.bool(key, True)
     if not os.path.isfile(value):
         raise ConfigError(f"setting {key}: no CA bundle file {value!r}")
+    return value
+
+
+def _logout_url(r: Raw, key: str, default: str) -> str:
+    """A path on the portal's own host (``/...``), an http(s) URL, or blank (none)."""
+    value = r.str(key, default)
+    if not value:
+        return ""
+    parsed = urlparse(value)
+    on_host = value.startswith("/") and not value.startswith("//") and not parsed.netloc
+    if not on_host and (parsed.scheme not in ("http", "https") or not parsed.netloc):
+        raise ConfigError(
+            f"setting {key} must be a path such as /Shibboleth.sso/Logout, an http:// or "
+            f"https:// URL, or blank, not {value!r}"
+        )
+    if any(ch.isspace() or ch in "<>\"'" for ch in value):
+        raise ConfigError(f"setting {key} must not contain spaces, quotes or angle brackets")
     return value
 
 

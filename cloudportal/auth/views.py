@@ -4,6 +4,7 @@ be changed before any other page (``default_password: true`` in the login answer
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlencode
 
 from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
@@ -112,8 +113,17 @@ def logout(request):
     for each in (token, real.get("token")):
         if each:
             _revoke(request, each)
+    from_sso = request.session.get("external_login") == "sso"
     request.session.invalidate()
     request.session.flash("You are logged out.", "info")
+    logout_url = request.registry["scm.settings"].sso_logout_url
+    if from_sso and logout_url:
+        # The Shibboleth session ends too (the SP's logout handler; SAML single logout at the
+        # identity provider when it offers one), so the next /sso/login asks the identity
+        # provider again instead of signing straight back in. The SP then returns here.
+        back = urlencode({"return": request.route_url("login")})
+        target = logout_url if "://" in logout_url else request.host_url + logout_url
+        return HTTPFound(target + ("&" if "?" in target else "?") + back)
     return HTTPFound(request.route_url("login"))
 
 

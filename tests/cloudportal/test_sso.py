@@ -395,3 +395,72 @@ def test_an_idp_email_that_another_account_holds_is_not_taken_over(sso_portal, c
     sso_login(browser(sso_portal), shib(username, local.email))
     assert [u["id"] for u in users_with_email(cloudauth, local.email)] == [local.userid]
     assert len(users_with_email(cloudauth, email)) == 1
+
+
+def test_logging_out_of_an_sso_session_ends_the_shibboleth_session_too(sso_portal, cloudauth):
+    from tests.cloudportal.test_login_and_nodes import _token_of
+
+    username, email = new_person()
+    app = browser(sso_portal)
+    sso_login(app, shib(username, email))
+    token = _token_of(app)
+    [user] = users_with_email(cloudauth, email)
+    out = app.post("/logout", {"csrf_token": _csrf(app.get("/profile"))}, status=302)
+    # To the SP's logout handler, which comes back to the portal's login page.
+    assert out.location == (
+        "http://localhost/Shibboleth.sso/Logout?return=http%3A%2F%2Flocalhost%2Flogin"
+    )
+    # The portal's part is done before: the token revoked, the session gone.
+    answer = requests.get(
+        cloudauth.url + "/auth/verify_token",
+        params={"auth_token": token, "userid": user["id"]},
+        timeout=10,
+    )
+    assert answer.status_code == 401
+    assert app.get("/nodes", status=302).location.endswith("/login?next=%2Fnodes")
+    assert "You are logged out" in app.get("/login").text
+
+
+def test_a_local_login_logs_out_to_the_login_page_as_before(sso_portal, cloudauth):
+    from tests.cloudportal.conftest import login
+
+    who = cloudauth.user()
+    app = browser(sso_portal)
+    assert login(app, who.email).status_int == 302
+    out = app.post("/logout", {"csrf_token": _csrf(app.get("/profile"))}, status=302)
+    assert out.location == "http://localhost/login"
+
+
+@pytest.mark.parametrize(
+    ("setting", "location"),
+    [
+        ("", "http://localhost/login"),
+        (
+            "https://sp.example.edu/Shibboleth.sso/Logout",
+            "https://sp.example.edu/Shibboleth.sso/Logout?return=http%3A%2F%2Flocalhost%2Flogin",
+        ),
+        (
+            "/Shibboleth.sso/Logout?x=1",
+            "http://localhost/Shibboleth.sso/Logout?x=1&return=http%3A%2F%2Flocalhost%2Flogin",
+        ),
+    ],
+)
+def test_auth_sso_logout_url_chooses_where_sso_logout_goes(make_portal, setting, location):
+    portal = make_portal(auth_sso="true", **{"auth_sso.logout_url": setting})
+    username, email = new_person()
+    app = browser(portal)
+    sso_login(app, shib(username, email))
+    out = app.post("/logout", {"csrf_token": _csrf(app.get("/profile"))}, status=302)
+    assert out.location == location
+
+
+@pytest.mark.parametrize(
+    "value", ["Shibboleth.sso/Logout", "//evil.example/x", "javascript:alert(1)", "/a b"]
+)
+def test_a_bad_auth_sso_logout_url_is_refused_by_name(value):
+    from cloudportal.settings import PortalSettings
+    from common.settings import ConfigError
+    from tests.cloudportal.test_mail_and_settings import BASE
+
+    with pytest.raises(ConfigError, match=r"auth_sso\.logout_url"):
+        PortalSettings.from_raw({**BASE, "auth_sso.logout_url": value})
