@@ -7,6 +7,7 @@ import logging
 from urllib.parse import urlencode
 
 from pyramid.httpexceptions import HTTPFound
+from pyramid.renderers import render_to_response
 from pyramid.view import view_config
 
 from cloudportal.auth.signin import IDENTITY_KEYS, first_login_setup, start_session
@@ -123,7 +124,13 @@ def logout(request):
         # provider again instead of signing straight back in. The SP then returns here.
         back = urlencode({"return": request.route_url("login")})
         target = logout_url if "://" in logout_url else request.host_url + logout_url
-        return HTTPFound(target + ("&" if "?" in target else "?") + back)
+        target += ("&" if "?" in target else "?") + back
+        # A page that goes on by itself (templates/auth/sso_logout.mako says why not a 302).
+        response = render_to_response(
+            "auth/sso_logout.mako", {"target": target}, request=request, response=request.response
+        )
+        response.headers["Refresh"] = f"0;url={target}"
+        return response
     return HTTPFound(request.route_url("login"))
 
 

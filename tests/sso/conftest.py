@@ -113,6 +113,40 @@ def chromium(sso_ready):
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def axe_report(sso_ready):
+    from tests.browser.tour import AxeReport
+
+    report = AxeReport()
+    yield report
+    if report.pages:
+        text = "\n".join(report.lines())
+        (SHOTS / "axe-report.txt").write_text(text + "\n")
+        print("\n" + text)
+
+
+@pytest.fixture
+def check(axe_report, stack, request):
+    """``check(page, name)``: a full-page screenshot under var/sso/ and axe-core on the portal
+    page now shown: no serious or critical violation (the others are collected in
+    var/sso/axe-report.txt). Only the portal's pages: the identity provider's are
+    SimpleSAMLphp's, not ours."""
+    from tests.browser.tour import _AXE, page_kind
+
+    rig = stack[2]
+    test = request.node.name
+
+    def run(page, name: str) -> None:
+        page.wait_for_load_state("load")
+        assert page.url.startswith(rig.sp_url + "/"), f"not a portal page: {page.url}"
+        page.screenshot(path=str(SHOTS / f"{test}-{name}.png"), full_page=True)
+        kind = page_kind(page.url)
+        blocking = axe_report.add(kind, _AXE.run(page).response["violations"])
+        assert not blocking, f"axe-core on {kind} ({name}):\n" + "\n".join(blocking)
+
+    return run
+
+
 @pytest.fixture
 def new_page(chromium):
     """``new_page()``: a page in a fresh browser context (its own cookies)."""

@@ -262,6 +262,9 @@ $metadata['__DYNAMIC:1__'] = [
     'certificate' => 'idp.crt',
     'auth' => 'example-userpass',
     'attributes.NameFormat' => 'urn:oasis:names:tc:SAML:2.0:attrname-format:uri',
+    // Signed LogoutResponses: the SP refuses an unsigned one over the HTTP-Redirect binding
+    // ("Security of LogoutResponse not established").
+    'sign.logout' => true,
 ];
 """
         )
@@ -274,9 +277,11 @@ $metadata['__DYNAMIC:1__'] = [
             (sp / sub).chmod(0o777)
         key, crt = _cert(sp, "sp", "localhost")
         entity = f"{self.sp_url}/shibboleth"
-        metadata = _run(
-            [str(METAGEN), "-2", "-c", str(crt), "-h", f"localhost:{self.sp_port}", "-e", entity]
-        ).stdout
+        # -L: the SP's SingleLogoutService endpoints, without which the IdP cannot answer the
+        # SP's LogoutRequest (SimpleSAMLphp then shows "Could not find a supported
+        # SingleLogoutService endpoint" instead of returning to the portal).
+        metagen = [str(METAGEN), "-2", "-L", "-c", str(crt), "-h", f"localhost:{self.sp_port}"]
+        metadata = _run([*metagen, "-e", entity]).stdout
         (self.root / "idp" / "sp-metadata.xml").write_text(metadata)
         shutil.copy(DEPLOY / "attribute-map.xml", sp / "attribute-map.xml")
         for name, level in (("shibd", "INFO"), ("native", "WARN")):
