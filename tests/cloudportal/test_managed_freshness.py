@@ -18,9 +18,7 @@ def listed(controller, who) -> set[str]:
     return {node["id"] for node in response.json()["data"]}
 
 
-def test_a_new_managed_users_node_is_the_owners_to_see_at_once(
-    cloudauth, controller, new_browser
-):
+def test_a_new_managed_users_node_is_the_owners_to_see_at_once(cloudauth, controller, new_browser):
     owner = cloudauth.user(roles=["account_owner"])
     owner_browser = new_browser(owner)
     # The owner's listings (the API's and the portal's) have cached a set of nobody.
