@@ -182,6 +182,7 @@ def main() -> None:
                     "cloudcon.1.api_ssl": "false",
                     "session.url": f"memory://bench-{uuid.uuid4().hex}",
                     "session.cookie_secure": "false",
+                    "site.url": "http://127.0.0.1",  # links in mails (the bench sends none)
                 },
             ),
             extra_environ={"REMOTE_ADDR": "127.0.0.1"},
