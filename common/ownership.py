@@ -4,7 +4,9 @@ A resource belongs to a Cloud Auth user. The superuser, and the services' own ad
 see everything; a user sees their own; an account owner also sees their managed users'. Which
 users an owner manages is Cloud Auth's to say: it is asked with the caller's own token
 (``GET /user/list``, which Cloud Auth already scopes to the caller) and the answer is cached
-briefly in the shared cache.
+briefly in the shared cache. Cloud Auth drops that entry when the set changes (a user created
+with an owner, a change of owner: ``forget_managed``), so a new managed user's resources are
+visible to the owner at once, not after ``MANAGED_TTL``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,19 @@ SEE_ALL_ROLES = {
     "cloudaccountant": frozenset({"superuser", "cloudaccountant_admin"}),
 }
 MANAGED_TTL = 60.0
+
+
+def managed_key(owner_userid: str) -> str:
+    """The shared-cache key of ``owner_userid``'s managed-user set (read by every service)."""
+    return f"managed:{owner_userid}"
+
+
+def forget_managed(cache, *owner_userids: str | None) -> None:
+    """Drop the cached managed-user sets of these owners (Cloud Auth, when a user is created
+    with an owner or changes owner): the next listing in any service asks Cloud Auth again."""
+    keys = [managed_key(o) for o in owner_userids if o]
+    if keys:
+        cache.delete(*keys)
 
 
 def sees_everything(identity, service: str = "cloudcontroller") -> bool:
@@ -62,7 +77,7 @@ def list_managed_userids(
     """The users ``owner_userid`` manages, as Cloud Auth answers ``caller``, page by page;
     cached in the shared cache for ``ttl`` seconds (``refresh``: asked again, whatever the
     cache holds)."""
-    key = f"managed:{owner_userid}"
+    key = managed_key(owner_userid)
     cached = None if refresh else cache.get(key)
     if cached is not None:
         return frozenset(cached)

@@ -13,6 +13,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from cloudauth.tokenstore.models import Token
+from common.ownership import forget_managed
 from common.security import token_hash, user_tokens_key, verify_cache_key
 
 
@@ -35,6 +36,16 @@ class TokenRevocation:
 
     def forget_cached(self, userid: str) -> None:
         forget_cached_identities(self.cache, userid)
+
+    def forget_managed(self, *owner_userids: str | None) -> None:
+        """Drop the services' cached managed-user sets of these owners (common.ownership), now
+        and again after the commit, so a listing that read the set before the commit cannot
+        keep the old one cached."""
+        owners = [o for o in owner_userids if o]
+        if not owners:
+            return
+        forget_managed(self.cache, *owners)
+        self.after_commit(lambda: forget_managed(self.cache, *owners))
 
     def revoke(self, token: str) -> str | None:
         """Revoke one token; the owner's user id, or None when there was no live token."""

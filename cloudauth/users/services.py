@@ -224,6 +224,9 @@ class UserService:
             raise Conflict(f"a user with email {email} already exists") from None
         if active is not None:
             user.active = active
+        # The owner's cached managed-user set (read by the controllers and the accountant)
+        # lacks the new user: dropped, so the owner sees the user's resources at once.
+        self.revocation.forget_managed(user.owner_userid)
         if caller is not None:
             self.audit.record(
                 "user.created",
@@ -238,6 +241,7 @@ class UserService:
         their tokens; any change drops their cached token checks."""
         db = self.db
         was_active = user.active
+        was_owner = user.owner_userid
         if "email" in changes:
             email, email_key = normalise_email(changes["email"])
             clash = db.scalar(
@@ -265,6 +269,8 @@ class UserService:
         if was_active and not user.active:
             self.revocation.revoke_all(user.id)
         self.revocation.forget_cached(user.id)
+        if user.owner_userid != was_owner:  # both owners' managed-user sets changed
+            self.revocation.forget_managed(was_owner, user.owner_userid)
         self.audit.record(
             "user.updated", actor=caller.id, subject=user.id, detail=",".join(sorted(changes))
         )

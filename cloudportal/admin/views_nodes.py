@@ -29,6 +29,12 @@ NODE_SORTS = {
 }
 # Where a node's actions may lead back to: the list's own query, nothing else.
 BACK_KEYS = ("q", "sort", "order", "page")
+# The owners' emails a superuser's node pages showed, kept per superuser for this long (a list of
+# 50 nodes names up to 50 owners: one Cloud Auth call cost more than the page's own listing).
+# Display only: every action names the node by id. An email changed meanwhile shows at most this
+# late. At most OWNER_EMAILS_KEPT are kept; past that the copy starts again.
+OWNER_EMAILS_TTL = 60.0
+OWNER_EMAILS_KEPT = 2000
 
 
 def _controller(request, cc_id: int):
@@ -40,6 +46,31 @@ def _controller(request, cc_id: int):
 
 def _node_id(request) -> str:
     return uuid.UUID(path_uuid(request, "instance", "login node")).hex
+
+
+def owner_emails(request, userids: list[str]) -> dict[str, str]:
+    """Email by Cloud Auth id for the owners a page names: from this superuser's recent copy
+    (each entry good for ``OWNER_EMAILS_TTL`` from when it was read), and the rest in one Cloud
+    Auth call (only the ids the page shows)."""
+    wanted = {u for u in userids if u}
+    if not wanted:
+        return {}
+    cache = request.registry["scm.portal.cache"]
+    now = request.registry["scm.portal.clock"]()
+    key = f"portal:owner-emails:{request.identity.userid}"
+    # {id: [email, read at]}; an id Cloud Auth does not know is kept as "" (asked once a minute).
+    known = {
+        u: entry
+        for u, entry in (cache.get(key) or {}).items()
+        if isinstance(entry, list) and now - entry[1] < OWNER_EMAILS_TTL
+    }
+    missing = sorted(wanted - known.keys())
+    if missing:
+        fetched = request.find_service(ICloudAuthAdmin).emails(missing)
+        fresh = {u: [fetched.get(u, ""), now] for u in missing}
+        known = {**known, **fresh} if len(known) + len(fresh) <= OWNER_EMAILS_KEPT else fresh
+        cache.set(key, known, OWNER_EMAILS_TTL)
+    return {u: known[u][0] for u in wanted if known[u][0]}
 
 
 @view_config(route_name="admin.nodes", renderer="admin/nodes.mako", permission="superuser")
@@ -67,9 +98,7 @@ def list_nodes(request):
             error = f"{chosen.name} is unreachable: {exc.reason}. Its nodes cannot be listed now."
         except BackendError as exc:
             error = f"{chosen.name} refused: {exc.message}"
-        owners = request.find_service(ICloudAuthAdmin).emails(
-            [n["cloudauth-id"] for n in nodes if n.get("cloudauth-id")]
-        )
+        owners = owner_emails(request, [n.get("cloudauth-id", "") for n in nodes])
     if query.problem:
         request.response.status = 400
     return {

@@ -24,6 +24,11 @@ class IControllers(Interface):
 # VM types and images change rarely (an operator's act), yet every page listing nodes needs them:
 # kept per user (the images are "what the requester may use") for this long.
 CHOICES_TTL = 60.0
+# The caller's own system account on a controller: made once, changed through this portal (which
+# drops the copy), needed by every login-nodes page. Only an account that exists is kept: one made
+# elsewhere (the API, a first LDAP login) shows at once; one removed elsewhere shows for at most
+# this long, and the controller refuses what it can no longer do.
+OWN_ACCOUNT_TTL = 60.0
 
 
 class ControllerClient:
@@ -40,12 +45,17 @@ class ControllerClient:
     def _cached(self, name: str, path: str) -> Any:
         if self.cache is None or not self.userid:
             return self._get(path)
-        key = f"portal:choices:{self.config.id}:{self.userid}:{name}"
+        key = self._key(name)
         value = self.cache.get(key)
         if value is None:
             value = self._get(path)  # a refusal or failure raises: never cached
             self.cache.set(key, value, CHOICES_TTL)
         return value
+
+    def _key(self, name: str) -> str:
+        """A cache key of this controller and the signed-in user: one user's copy is never
+        another's."""
+        return f"portal:choices:{self.config.id}:{self.userid}:{name}"
 
     @property
     def id(self) -> int:
@@ -108,6 +118,29 @@ class ControllerClient:
         """Every system account the caller sees: their own and their managed users'."""
         return self._get("/user")
 
+    def own_system_account(self) -> list[dict]:
+        """The caller's own system account on this controller, as a list of at most one (the
+        shape of ``system_users``): from the portal's cache when it was seen in the last
+        ``OWN_ACCOUNT_TTL`` seconds, else from ``GET /user`` (and kept when it exists).
+        For a caller who manages nobody, that listing holds exactly their own account."""
+        if self.cache is None or not self.userid:
+            return self._own(self.system_users())
+        key = self._key("own-account")
+        cached = self.cache.get(key)
+        if cached:
+            return [cached]
+        mine = self._own(self.system_users())
+        if mine:
+            self.cache.set(key, mine[0], OWN_ACCOUNT_TTL)
+        return mine
+
+    def _own(self, accounts: list[dict]) -> list[dict]:
+        return [a for a in accounts if a.get("cloudauth-id") == self.userid][:1]
+
+    def forget_own_account(self) -> None:
+        if self.cache is not None and self.userid:
+            self.cache.delete(self._key("own-account"))
+
     def system_users_of(self, cloudauth_id: str) -> list[dict]:
         """The system account(s) of one Cloud Auth user (at most one per controller)."""
         return self._get("/user", **{"cloudauth-id": cloudauth_id})
@@ -115,10 +148,16 @@ class ControllerClient:
     def create_system_user(self, system_name: str | None) -> dict:
         """``system_name`` None: the controller names it (users.driver = ldap: the directory's)."""
         body = {"system-name": system_name} if system_name else {}
-        return self.http.call("POST", "/user", json=body)["data"]
+        try:
+            return self.http.call("POST", "/user", json=body)["data"]
+        finally:
+            self.forget_own_account()
 
     def set_ssh_keys(self, user_id: str, keys: list[str]) -> dict:
-        return self.http.call("PUT", f"/user/{user_id}", json={"ssh-public-keys": keys})["data"]
+        try:
+            return self.http.call("PUT", f"/user/{user_id}", json={"ssh-public-keys": keys})["data"]
+        finally:
+            self.forget_own_account()
 
     def volumes(self, cloudauth_id: str) -> list[dict]:
         return self._get("/storage-volume", **{"cloudauth-id": cloudauth_id})

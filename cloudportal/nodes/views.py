@@ -31,6 +31,10 @@ PAGE_CALLS = {
     "images": lambda c: c.images(),
     "users": lambda c: c.system_users(),
 }
+# The list page of a caller who manages nobody: their system-account listing holds only their own
+# account, which the portal keeps briefly (ControllerClient.own_system_account); so the page costs
+# one call per controller, the instances, once the VM types and images are cached too.
+OWN_ACCOUNT_CALLS = {**PAGE_CALLS, "users": lambda c: c.own_system_account()}
 
 
 def controller_of(request):
@@ -45,14 +49,15 @@ def instance_id(request) -> str:
     return uuid.UUID(path_uuid(request, "instance", "login node")).hex
 
 
-def directory(request) -> tuple[dict[str, str], set[str]]:
+def directory(request, users: list[dict] | None = None) -> tuple[dict[str, str], set[str]]:
     """(email by Cloud Auth id, ids of my managed users): one Cloud Auth call, for account
-    owners only (other users manage nobody)."""
+    owners only (other users manage nobody); ``users``: that call's answer, already made."""
     me = request.identity
     emails = {me.userid: me.email}
     if not me.is_account_owner:
         return emails, set()
-    users = request.find_service(ICloudAuth).managed_users(me.userid)
+    if users is None:
+        users = request.find_service(ICloudAuth).managed_users(me.userid)
     emails.update({u["id"]: u.get("email", "") for u in users})
     return emails, {u["id"] for u in users}
 
@@ -62,9 +67,9 @@ def stopwatch(request, client) -> Stopwatch:
     return Stopwatch(registry["scm.portal.cache"], client.config, registry["scm.portal.clock"])
 
 
-def views_of(request, outcomes) -> list:
+def views_of(request, outcomes, managed_users: list[dict] | None = None) -> list:
     me = request.identity
-    emails, managed = directory(request)
+    emails, managed = directory(request, managed_users)
     for outcome in outcomes:
         outcome.view = (
             ControllerView(
@@ -94,11 +99,17 @@ def one_view(request, client, calls=PAGE_CALLS) -> ControllerView:
 @view_config(route_name="nodes", renderer="nodes/list.mako", permission="portal")
 def list_nodes(request):
     storage_mgmt = request.registry["scm.settings"].storage_mgmt
-    calls = dict(PAGE_CALLS)
+    me = request.identity
+    calls = dict(PAGE_CALLS if me.is_account_owner else OWN_ACCOUNT_CALLS)
     if storage_mgmt:  # the $HOME volume is a prerequisite of a new node: say when it is missing
-        me = request.identity.userid
-        calls["volumes"] = lambda c: c.volumes(me)
-    outcomes = views_of(request, request.find_service(IControllers).gather(calls))
+        calls["volumes"] = lambda c: c.volumes(me.userid)
+    managed = None
+    if me.is_account_owner:
+        # Cloud Auth's list of my users is asked while the controllers answer, not after them.
+        cloudauth = request.find_service(ICloudAuth)
+        managed = request.registry["scm.portal.pool"].submit(cloudauth.managed_users, me.userid)
+    outcomes = request.find_service(IControllers).gather(calls)
+    outcomes = views_of(request, outcomes, managed.result() if managed is not None else None)
     for outcome in outcomes:
         outcome.missing = (
             missing_before_create(outcome.view, outcome.value.get("volumes"), storage_mgmt)

@@ -8,7 +8,9 @@ import uuid
 from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 
+from cloudportal.admin.listing import PER_PAGE, list_query
 from cloudportal.clients.cloudauth import ICloudAuth
+from cloudportal.clients.cloudauth_admin import ICloudAuthAdmin
 from cloudportal.clients.controller import IControllers
 from cloudportal.errors import BackendError
 from cloudportal.forms import EMAIL, Form
@@ -21,23 +23,53 @@ from common.params import path_uuid
 # the browser); the other roles are Cloud Auth's API business (superuser mode is issue 12).
 OWNER_ROLE = "account_owner"
 ROLE_CHOICES = {"": "No role (an ordinary user)", OWNER_ROLE: "Account owner"}
+# The superuser's list (every user: thousands) is searched, sorted and paged by Cloud Auth.
+SUPERUSER_SORTS = {"email": "Email", "name": "Name", "active": "Status"}
 
 
 def _managed(request) -> list[dict]:
-    """An owner's managed users; for the superuser every user, since the users the superuser
-    creates have no owner and would otherwise never be seen again."""
+    """An owner's managed users (the superuser's list is paged: ``_every_user``)."""
     me = request.identity
-    users = request.find_service(ICloudAuth).managed_users(None if me.is_superuser else me.userid)
+    users = request.find_service(ICloudAuth).managed_users(me.userid)
     return sorted(users, key=lambda u: u.get("email", ""))
 
 
+def _every_user(request) -> dict:
+    """One page of every user, for the superuser (the users the superuser creates have no
+    owner and would otherwise never be seen again): only the rows the page shows are asked."""
+    query = list_query(request, SUPERUSER_SORTS, "email")
+    page = request.find_service(ICloudAuthAdmin).users(
+        search=query.search,
+        sort=query.sort,
+        descending=query.descending,
+        offset=query.offset,
+        limit=PER_PAGE,
+    )
+    return {"users": page.rows, "query": query, "total": page.total, "columns": SUPERUSER_SORTS}
+
+
 def _page(request, form=None, status=200):
+    superuser = request.identity.is_superuser
+    listing = (
+        _every_user(request)
+        if superuser
+        else {"users": _managed(request), "query": None, "total": None, "columns": None}
+    )
+    if superuser and listing["query"].problem and status == 200:
+        status = 400
     request.response.status = status
     return {
-        "users": _managed(request),
+        **listing,
         "form": form or Form(request, ("name", "email", "role")),
-        "role_choices": ROLE_CHOICES if request.identity.is_superuser else None,
+        "role_choices": ROLE_CHOICES if superuser else None,
     }
+
+
+def _to_list(request, email: str) -> HTTPFound:
+    """Back to the list; the superuser's (paged) list searched for the new user, so it shows."""
+    if request.identity.is_superuser:
+        return HTTPFound(request.route_url("users", _query={"q": email[:64]}))
+    return HTTPFound(request.route_url("users"))
 
 
 def _set_owner_role(request, userid: str, member: bool) -> None:
@@ -101,7 +133,7 @@ def create_user(request):
 def _created(request, user: dict, email: str, role: str):
     if not role:
         request.session.flash(f"User {email} created.")
-        return HTTPFound(request.route_url("users"))
+        return _to_list(request, email)
     try:
         _set_owner_role(request, user["id"], True)
     except BackendError as exc:
@@ -111,7 +143,7 @@ def _created(request, user: dict, email: str, role: str):
         )
         return HTTPFound(request.route_url("users.item", user=user["id"]))
     request.session.flash(f"User {email} created as an account owner.")
-    return HTTPFound(request.route_url("users"))
+    return _to_list(request, email)
 
 
 @view_config(route_name="users.role", request_method="POST", permission="superuser")

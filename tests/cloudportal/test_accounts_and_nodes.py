@@ -8,6 +8,7 @@ import re
 import uuid
 
 import pytest
+import requests
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDTLAjhV5A9OT2pXS4NfNkBIMT2vaXG5/7KKtR8r3JKb"
 
@@ -208,6 +209,49 @@ def test_vm_types_and_images_are_cached_briefly_per_user(new_browser, owner, clo
     other = new_browser(cloudauth.user())  # another user's choices are their own
     cold = calls(other)
     assert calls(other) == cold - 2
+
+
+def test_a_users_own_system_account_is_kept_briefly_and_never_anothers(
+    new_browser, cloudauth, controller
+):
+    def calls(browser) -> int:
+        return int(browser.get("/nodes").headers["X-SCM-Backend-Calls"])
+
+    plain = cloudauth.user()
+    browser = new_browser(plain)
+    set_up_account(browser)  # through the portal: the kept copy (none yet) is dropped
+    cold = calls(browser)
+    # VM types, images and the user's own account come from the portal's cache: the page asks
+    # the live controller for its instances only.
+    assert calls(browser) == cold - 3
+    page = browser.get("/nodes")
+    assert "Create your system account" not in page.text and "+ Create a Login Node" in page.text
+
+    # Another user's page never shows the first one's account.
+    other = cloudauth.user()
+    other_browser = new_browser(other)
+    assert "Create your system account" in other_browser.get("/nodes").text
+    # No account is not kept: one made through the API (not the portal) shows at once.
+    made = requests.post(
+        controller.url + "/user",
+        json={"system-name": unix_name()},
+        headers=other.headers,
+        timeout=30,
+    )
+    assert made.status_code == 201, made.text
+    assert "Create your system account" not in other_browser.get("/nodes").text
+
+
+def test_an_owners_page_still_lists_their_users_accounts_fresh(new_browser, owner, cloudauth):
+    def calls(browser) -> int:
+        return int(browser.get("/nodes").headers["X-SCM-Backend-Calls"])
+
+    browser = new_browser(owner)
+    set_up_account(browser)
+    cold = calls(browser)
+    # An owner's system-account listing holds their users' accounts too (the ACL tables): it
+    # is asked on every page, so a user's new account is offered at once.
+    assert calls(browser) == cold - 2
 
 
 def test_create_group_is_offered_only_where_the_user_has_a_system_account(new_browser, cloudauth):

@@ -338,6 +338,30 @@ def test_all_login_nodes_search_sort_page_and_owner(admin_browser, cloudauth, co
     assert "Sort by one of: Hostname, Owner, Status, Public IP, VM type, Created." in bad.text
 
 
+def test_node_owners_emails_are_asked_once_per_superuser_and_only_for_new_owners(
+    admin_browser, new_browser, cloudauth, controller
+):
+    def calls(browser, **params) -> tuple[int, str]:
+        page = browser.get("/admin/nodes", params=params)
+        return int(page.headers["X-SCM-Backend-Calls"]), page.text
+
+    first_owner, second_owner = cloudauth.user(), cloudauth.user()
+    word = f"em{uuid.uuid4().hex[:6]}"
+    seed_nodes(controller, first_owner, word, 2)
+    cold, text = calls(admin_browser, q=word)
+    assert first_owner.email in text
+    warm, text = calls(admin_browser, q=word)
+    assert warm == cold - 2 and first_owner.email in text  # VM types and the owners' emails kept
+    seed_nodes(controller, second_owner, word + "x", 1)  # a node of an owner not yet seen
+    more, text = calls(admin_browser, q=word)
+    assert more == warm + 1  # one Cloud Auth call, for the new owner only
+    assert first_owner.email in text and second_owner.email in text
+    # Another superuser's copy is their own: their first page asks Cloud Auth itself.
+    other = new_browser(cloudauth.user(roles=["superuser"]))
+    theirs, text = calls(other, q=word)
+    assert theirs == cold and second_owner.email in text
+
+
 def test_node_permissions_delete_confirmation_and_bad_power(admin_browser, cloudauth, controller):
     owner, friend = cloudauth.user(), cloudauth.user()
     [row] = seed_nodes(controller, owner, f"one{uuid.uuid4().hex[:6]}", 1)

@@ -78,3 +78,46 @@ def test_an_account_owner_gets_no_role_choice_and_cannot_grant_one(new_browser, 
     refused = browser.post(f"/users/{userid}/role", {"account_owner": "1"})
     assert refused.status_int == 403
     assert roles_of(cloudauth, userid) == []
+
+
+def emails_listed(page) -> list[str]:
+    return re.findall(r'href="/users/[0-9a-f]{32}">([^<]+)</a>', page.text)
+
+
+def test_the_superusers_list_of_every_user_is_paged_by_cloud_auth(
+    new_browser, cloudauth, superuser
+):
+    word = f"mu{uuid.uuid4().hex[:8]}"
+    for i in range(53):
+        cloudauth.post(
+            "/user/create",
+            cloudauth.admin,
+            email=f"{word}-{i:02d}@example.org",
+            name=f"{word} person {53 - i:02d}",
+            password=PASSWORD,
+        )
+    browser = new_browser(superuser)
+    everyone = browser.get("/users")
+    assert len(emails_listed(everyone)) == 50  # one page, not the whole user table
+    assert "found · page 1 of" in everyone.text and 'rel="next"' in everyone.text
+
+    first = browser.get("/users", params={"q": word})
+    assert "53 found · page 1 of 2" in first.text
+    assert emails_listed(first) == [f"{word}-{i:02d}@example.org" for i in range(50)]
+    second = browser.get("/users", params={"q": word, "page": "2"})
+    assert emails_listed(second) == [f"{word}-{i:02d}@example.org" for i in (50, 51, 52)]
+    by_name = browser.get("/users", params={"q": word, "sort": "name", "order": "desc"})
+    assert emails_listed(by_name)[:2] == [f"{word}-00@example.org", f"{word}-01@example.org"]
+    none = browser.get("/users", params={"q": f"{word}-zz"})
+    assert f"No user matches “{word}-zz”" in none.text
+    bad = browser.get("/users", params={"sort": "password"}, status=400)
+    assert "Sort by one of: Email, Name, Status." in bad.text and "Traceback" not in bad.text
+
+
+def test_an_owners_list_is_their_own_users_unpaged(new_browser, cloudauth, owner):
+    mine = cloudauth.user(owner=owner)
+    stranger = cloudauth.user()
+    page = new_browser(owner).get("/users")
+    listed = emails_listed(page)
+    assert mine.email in listed and stranger.email not in listed
+    assert "found · page" not in page.text and 'name="q"' not in page.text

@@ -1,14 +1,25 @@
 <%inherit file="/layout.mako"/>
 <%namespace name="f" file="/forms.mako"/>
+<%namespace name="l" file="/admin/_list.mako"/>
 <%def name="title()">Manage My Users</%def>
 <h1>Manage My Users</h1>
 % if role_choices:
 <p class="text-muted">As the superuser you see every user. Make someone an <strong>account owner</strong> to let them create and manage their own users.</p>
 % endif
+% if query:
+${l.search('users', query, 'Find by email, name or login')}
+% endif
 % if users:
 <table class="table">
-  <caption class="sr-only">Your managed users</caption>
-  <thead><tr><th scope="col">Email</th><th scope="col">Name</th><th scope="col">Status</th>
+  <caption class="sr-only">${'Users, sorted by %s' % columns[query.sort] if query else 'Your managed users'}</caption>
+  <thead><tr>
+  % if query:
+    % for column, label in columns.items():
+    ${l.heading('users', query, column, label)}
+    % endfor
+  % else:
+  <th scope="col">Email</th><th scope="col">Name</th><th scope="col">Status</th>
+  % endif
   % if role_choices:
   <th scope="col">Role</th>
   % endif
@@ -27,6 +38,11 @@
   % endfor
   </tbody>
 </table>
+  % if query:
+${l.pager('users', query, total)}
+  % endif
+% elif query and query.search:
+<p>No user matches “${query.search}”.</p>
 % else:
 <p>You manage no users yet.</p>
 % endif
