@@ -41,7 +41,7 @@ COLUMNS = (
 UTC = ZoneInfo("UTC")
 
 
-def load(url: str, jobs: int, users: int) -> list[str]:
+def load(url: str, jobs: int, users: int) -> None:
 
     from cloudaccountant.usage.models import Job
     from common.db import make_engine
@@ -81,7 +81,6 @@ def load(url: str, jobs: int, users: int) -> list[str]:
     print(
         f"data: {jobs:,} jobs of {users:,} users over 2025 ({time.perf_counter() - started:.1f} s)"
     )
-    return userids
 
 
 def report_bench(url: str, userids: list[str], repeat: int) -> None:
@@ -180,6 +179,12 @@ def main(argv=None) -> int:
     parser.add_argument("--mysql-url", default="mysql+pymysql://root@127.0.0.1:3306/")
     parser.add_argument("--sqlite", action="store_true")
     parser.add_argument("--report-only", action="store_true", help="skip the CSV export")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="MariaDB: keep the loaded database when the run ends, and reuse it (same --jobs "
+        "and --users) instead of loading again (for alternating before/after runs)",
+    )
     parser.add_argument("--csv-child", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--select-child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -191,15 +196,46 @@ def main(argv=None) -> int:
         return 0
     with tempfile.TemporaryDirectory(prefix="scm-reports-bench-") as tmp:
         args.workdir = tmp
-        url = database(args, "reports")
+        url = kept(args) if args.keep and not args.sqlite else None
+        if url is None:
+            url = database(args, "reports")
+            load(url, args.jobs, args.users)
+        userids = [f"{n:032x}" for n in range(args.users)]
         try:
-            userids = load(url, args.jobs, args.users)
             report_bench(url, userids, args.repeat)
             if not args.report_only:
                 export_bench(url, args.jobs, Path(tmp))
         finally:
-            drop(args, url)
+            if not args.keep:
+                drop(args, url)
     return 0
+
+
+def kept(args) -> str | None:
+    """The URL of a database a ``--keep`` run left with ``--jobs`` jobs of ``--users`` users
+    (the generator is seeded: same sizes, same rows), or None."""
+    import sqlalchemy as sa
+
+    db = f"scm_bench_reports_{args.jobs}_{args.users}"
+    url = sa.engine.make_url(args.mysql_url).set(database=db, query={"charset": "utf8mb4"})
+    server = sa.create_engine(args.mysql_url)
+    with server.connect() as conn:
+        found = conn.exec_driver_sql("SHOW DATABASES LIKE %s", (db,)).first()
+        if found is None:
+            conn.exec_driver_sql(f"CREATE DATABASE {db} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+    server.dispose()
+    text = url.render_as_string(hide_password=False)
+    if found is None:
+        load(text, args.jobs, args.users)
+        return text
+    engine = sa.create_engine(text)
+    with engine.connect() as conn:
+        count = conn.exec_driver_sql("SELECT COUNT(*) FROM jobs").scalar()
+    engine.dispose()
+    if count != args.jobs:
+        raise SystemExit(f"bench: {db} holds {count:,} jobs, not {args.jobs:,}; drop it first")
+    print(f"data: reusing {db} ({count:,} jobs)")
+    return text
 
 
 def drop(args, url: str) -> None:
