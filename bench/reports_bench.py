@@ -132,9 +132,8 @@ def csv_child(url: str, out: str) -> None:
         family="job", start_date=dt.date(2025, 1, 1), end_date=dt.date(2026, 1, 1),
         granularity="day", group_by=(), scope=Scope(None),
     )  # fmt: skip
-    rows = ([job[name] for name in JOB_FIELDS] for job in service.stream_jobs(query))
     with open(out, "wb") as sink:
-        for chunk in csvstream.lines(list(JOB_FIELDS), rows):
+        for chunk in csvstream.lines(list(JOB_FIELDS), service.stream_jobs(query)):
             sink.write(chunk)
     engine.dispose()
 
@@ -179,6 +178,7 @@ def main(argv=None) -> int:
     parser.add_argument("--mysql-url", default="mysql+pymysql://root@127.0.0.1:3306/")
     parser.add_argument("--sqlite", action="store_true")
     parser.add_argument("--report-only", action="store_true", help="skip the CSV export")
+    parser.add_argument("--csv-only", action="store_true", help="skip the owner's report")
     parser.add_argument(
         "--keep",
         action="store_true",
@@ -202,7 +202,8 @@ def main(argv=None) -> int:
             load(url, args.jobs, args.users)
         userids = [f"{n:032x}" for n in range(args.users)]
         try:
-            report_bench(url, userids, args.repeat)
+            if not args.csv_only:
+                report_bench(url, userids, args.repeat)
             if not args.report_only:
                 export_bench(url, args.jobs, Path(tmp))
         finally:
