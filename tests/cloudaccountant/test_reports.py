@@ -338,6 +338,22 @@ def test_the_job_csv_holds_the_json_detail_field_for_field(app, live, jobs):
         }
 
 
+@pytest.mark.mysql
+def test_the_job_csv_leaves_the_connection_as_it_found_it(app, live, jobs, acct_connection):
+    """The stream widens MariaDB's sort rows for its own query (whole rows sorted, not ids
+    read twice); the connection the app's sessions share keeps the server's default."""
+    default = acct_connection.exec_driver_sql("SELECT @@global.max_length_for_sort_data")
+    default = default.scalar()
+    response = app.get(
+        "/report/job/detail",
+        {"start_date": "2026-03-07", "end_date": "2026-04-30", "format": "csv"},
+        headers=live.headers["admin"],
+    )
+    assert len(_csv(response)) == 1 + 5
+    now = acct_connection.exec_driver_sql("SELECT @@session.max_length_for_sort_data").scalar()
+    assert now == default != 8192
+
+
 def test_the_job_csv_is_a_generator_the_server_writes_as_it_reads(app, live, jobs):
     request = Request.blank(
         "/report/job/detail?start_date=2026-03-01&end_date=2026-04-30&format=csv",
