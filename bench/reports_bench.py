@@ -11,9 +11,13 @@ of every job, each beside its baseline.
    child's peak RSS (flat: it must not grow with the jobs), beside a plain ``SELECT`` of the same
    rows streamed by the driver (server-side cursor, rows discarded) in another child.
 
-MariaDB by default (``--mysql-url``); ``--sqlite`` runs it on SQLite.
+MariaDB by default (``--mysql-url``); ``--sqlite`` runs it on SQLite. ``--keep`` leaves the
+loaded database (``scm_bench_reports_<jobs>_<users>``) for the next ``--keep`` run to reuse (the
+rows are seeded: same sizes, same rows), so that before/after runs can alternate without a
+3-minute load each; drop it by hand when done.
 
-    .venv/bin/python bench/reports_bench.py [--jobs 1000000] [--users 10000]
+    .venv/bin/python bench/reports_bench.py [--jobs 1000000] [--users 10000] [--keep]
+        [--report-only | --csv-only]
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ COLUMNS = (
 UTC = ZoneInfo("UTC")
 
 
-def load(url: str, jobs: int, users: int) -> list[str]:
+def load(url: str, jobs: int, users: int) -> None:
 
     from cloudaccountant.usage.models import Job
     from common.db import make_engine
@@ -81,7 +85,6 @@ def load(url: str, jobs: int, users: int) -> list[str]:
     print(
         f"data: {jobs:,} jobs of {users:,} users over 2025 ({time.perf_counter() - started:.1f} s)"
     )
-    return userids
 
 
 def report_bench(url: str, userids: list[str], repeat: int) -> None:
@@ -133,23 +136,27 @@ def csv_child(url: str, out: str) -> None:
         family="job", start_date=dt.date(2025, 1, 1), end_date=dt.date(2026, 1, 1),
         granularity="day", group_by=(), scope=Scope(None),
     )  # fmt: skip
-    rows = ([job[name] for name in JOB_FIELDS] for job in service.stream_jobs(query))
     with open(out, "wb") as sink:
-        for chunk in csvstream.lines(list(JOB_FIELDS), rows):
+        for chunk in csvstream.lines(list(JOB_FIELDS), service.stream_jobs(query)):
             sink.write(chunk)
     engine.dispose()
 
 
 def select_child(url: str) -> None:
-    """The baseline: the same rows, read through the driver's server-side cursor, discarded."""
+    """The baseline: the same rows, read through the driver's server-side cursor, discarded.
+    MariaDB sorts them as the export does (whole rows, not row ids read again afterwards: a
+    baseline paying that second read would flatter the export)."""
     import sqlalchemy as sa
 
+    from cloudaccountant.reports.services import SORT_ROW
     from cloudaccountant.usage.models import Job
     from common.db import make_engine
 
     engine = make_engine({"sqlalchemy.url": url})
     table = Job.__table__
     with engine.connect() as conn:
+        if conn.dialect.name == "mysql":  # whole rows in the sort, as the export has them
+            conn.exec_driver_sql(f"SET SESSION max_length_for_sort_data = {SORT_ROW}")
         result = conn.execution_options(yield_per=2000).execute(
             sa.select(table).order_by(table.c.ended_at)
         )
@@ -180,6 +187,13 @@ def main(argv=None) -> int:
     parser.add_argument("--mysql-url", default="mysql+pymysql://root@127.0.0.1:3306/")
     parser.add_argument("--sqlite", action="store_true")
     parser.add_argument("--report-only", action="store_true", help="skip the CSV export")
+    parser.add_argument("--csv-only", action="store_true", help="skip the owner's report")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="MariaDB: keep the loaded database when the run ends, and reuse it (same --jobs "
+        "and --users) instead of loading again (for alternating before/after runs)",
+    )
     parser.add_argument("--csv-child", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--select-child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -191,15 +205,47 @@ def main(argv=None) -> int:
         return 0
     with tempfile.TemporaryDirectory(prefix="scm-reports-bench-") as tmp:
         args.workdir = tmp
-        url = database(args, "reports")
+        url = kept(args) if args.keep and not args.sqlite else None
+        if url is None:
+            url = database(args, "reports")
+            load(url, args.jobs, args.users)
+        userids = [f"{n:032x}" for n in range(args.users)]
         try:
-            userids = load(url, args.jobs, args.users)
-            report_bench(url, userids, args.repeat)
+            if not args.csv_only:
+                report_bench(url, userids, args.repeat)
             if not args.report_only:
                 export_bench(url, args.jobs, Path(tmp))
         finally:
-            drop(args, url)
+            if not args.keep:
+                drop(args, url)
     return 0
+
+
+def kept(args) -> str | None:
+    """The URL of a database a ``--keep`` run left with ``--jobs`` jobs of ``--users`` users
+    (the generator is seeded: same sizes, same rows), or None."""
+    import sqlalchemy as sa
+
+    db = f"scm_bench_reports_{args.jobs}_{args.users}"
+    url = sa.engine.make_url(args.mysql_url).set(database=db, query={"charset": "utf8mb4"})
+    server = sa.create_engine(args.mysql_url)
+    with server.connect() as conn:
+        found = conn.exec_driver_sql("SHOW DATABASES LIKE %s", (db,)).first()
+        if found is None:
+            conn.exec_driver_sql(f"CREATE DATABASE {db} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+    server.dispose()
+    text = url.render_as_string(hide_password=False)
+    if found is None:
+        load(text, args.jobs, args.users)
+        return text
+    engine = sa.create_engine(text)
+    with engine.connect() as conn:
+        count = conn.exec_driver_sql("SELECT COUNT(*) FROM jobs").scalar()
+    engine.dispose()
+    if count != args.jobs:
+        raise SystemExit(f"bench: {db} holds {count:,} jobs, not {args.jobs:,}; drop it first")
+    print(f"data: reusing {db} ({count:,} jobs)")
+    return text
 
 
 def drop(args, url: str) -> None:

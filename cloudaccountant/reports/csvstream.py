@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Iterable, Iterator
+from itertools import islice
 
 from pyramid.response import Response
 
@@ -28,6 +29,23 @@ def cell(value) -> object:
     return value
 
 
+# Cells the writer takes as they are, by exact type (a million rows of ~20 cells: one dict
+# lookup instead of a chain of isinstance for the numbers and the ordinary text).
+_AS_IS = frozenset({int, float})
+
+
+def _row(values: Iterable) -> list:
+    return [
+        value
+        if type(value) in _AS_IS or (type(value) is str and not value.startswith(_FORMULA_START))
+        else cell(value)
+        for value in values
+    ]
+
+
+BATCH = 500  # rows a chunk: a few tens of kB, not one write per row
+
+
 def lines(header: list[str], rows: Iterable[Iterable]) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -40,11 +58,10 @@ def lines(header: list[str], rows: Iterable[Iterable]) -> Iterator[bytes]:
 
     writer.writerow(header)
     yield flush()
-    for count, row in enumerate(rows, 1):
-        writer.writerow([cell(v) for v in row])
-        if count % 500 == 0:  # a few kB per chunk, not one write per row
-            yield flush()
-    yield flush()
+    rows = iter(rows)
+    while batch := list(islice(rows, BATCH)):
+        writer.writerows(map(_row, batch))
+        yield flush()
 
 
 def csv_response(request, filename: str, body: Iterator[bytes]) -> Response:

@@ -58,8 +58,8 @@ def job_detail(request):
     paging = next((name for name in ("after", "limit") if params.present(name)), None)
     if paging:
         raise BadRequest(f"parameter {paging} pages the JSON listing; the CSV holds every job")
-    rows = ([job[name] for name in JOB_FIELDS] for job in service.stream_jobs(query))
-    return csvstream.csv_response(request, "jobs.csv", csvstream.lines(list(JOB_FIELDS), rows))
+    body = csvstream.lines(list(JOB_FIELDS), service.stream_jobs(query))
+    return csvstream.csv_response(request, "jobs.csv", body)
 
 
 @view_config(route_name="report.import_runs", **_GET)

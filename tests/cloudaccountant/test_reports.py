@@ -5,6 +5,7 @@ across a month boundary, visibility, report_queues, CSV, and bad input."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import os
 import types
@@ -124,6 +125,34 @@ def test_a_day_across_the_dst_change_lasts_23_hours(app, live, jobs):
     assert data["totals"] == {"jobs": 3, "core_hours": 49.0, "gpu_hours": 0.0}
     assert data["timezone"] == ZONE
     assert [m["name"] for m in data["metrics"]] == ["jobs", "core_hours", "gpu_hours"]
+
+
+def test_jobs_at_every_midnight_of_ten_days_fall_on_the_right_day(app, live, acct_session_factory):
+    """Each May day (EDT, UTC-4) of 2026 has a 2-core-hour job ending at its local midnight
+    (that day's) and a 1-core-hour job starting at it (the next day's); one 26-hour job runs
+    from 23:00 on the 3rd to 01:00 on the 5th. Ten periods: the report's tree of bounds splits
+    unevenly, and every job sits on a bound."""
+    owner = live.ids["owner"]
+
+    def local(day: int, hour: int) -> str:  # May ``day`` at ``hour`` EDT, in UTC
+        moment = t("2026-05-01T04:00") + dt.timedelta(days=day - 1, hours=hour)
+        return moment.isoformat(timespec="minutes")
+
+    session = acct_session_factory()
+    for day in range(1, 11):
+        session.add(_job(owner, f"a{day}", local(day, 22), local(day + 1, 0), 1))
+        session.add(_job(owner, f"b{day}", local(day, 0), local(day, 1), 1))
+    session.add(_job(owner, "c", local(3, 23), local(5, 1), 1))
+    session.commit()
+    data = _report(
+        app, live, "owner", start_date="2026-05-01", end_date="2026-05-10", granularity="day"
+    )
+    expected = {(f"2026-05-{day:02d}",): (2, 3.0) for day in range(1, 11)}
+    expected[("2026-05-03",)] = (2, 4.0)
+    expected[("2026-05-04",)] = (2, 27.0)
+    expected[("2026-05-05",)] = (3, 4.0)
+    assert _figures(data, "jobs", "core_hours") == expected
+    assert data["totals"]["jobs"] == 21 and data["totals"]["core_hours"] == 56.0
 
 
 def test_iso_weeks_and_controller_grouping(app, live, jobs):
@@ -290,6 +319,39 @@ def test_job_detail_pages_and_streamed_csv(app, live, jobs):
     assert by_name["1"]["name"] == "'=cmd()"  # never a spreadsheet formula
     assert by_name["3"]["started_at"] == "2026-04-01T00:00:00"
     assert float(by_name["3"]["core_hours"]) == 24.0
+
+
+def test_the_job_csv_holds_the_json_detail_field_for_field(app, live, jobs):
+    """The CSV's times are written by the database, its rows come as tuples: the same text the
+    JSON listing's envelope writes, in the same order."""
+    params = {"start_date": "2026-03-07", "end_date": "2026-04-30"}
+    listed = _report(app, live, "admin", "/report/job/detail", **params)["rows"]
+    response = app.get(
+        "/report/job/detail", {**params, "format": "csv"}, headers=live.headers["admin"]
+    )
+    header, *rows = _csv(response)
+    assert len(rows) == len(listed) == 5
+    for row, job in zip(rows, listed, strict=True):
+        assert dict(zip(header, row, strict=True)) == {
+            name: "'" + value if name == "name" and value.startswith("=") else str(value)
+            for name, value in job.items()
+        }
+
+
+@pytest.mark.mysql
+def test_the_job_csv_leaves_the_connection_as_it_found_it(app, live, jobs, acct_connection):
+    """The stream widens MariaDB's sort rows for its own query (whole rows sorted, not ids
+    read twice); the connection the app's sessions share keeps the server's default."""
+    default = acct_connection.exec_driver_sql("SELECT @@global.max_length_for_sort_data")
+    default = default.scalar()
+    response = app.get(
+        "/report/job/detail",
+        {"start_date": "2026-03-07", "end_date": "2026-04-30", "format": "csv"},
+        headers=live.headers["admin"],
+    )
+    assert len(_csv(response)) == 1 + 5
+    now = acct_connection.exec_driver_sql("SELECT @@session.max_length_for_sort_data").scalar()
+    assert now == default != 8192
 
 
 def test_the_job_csv_is_a_generator_the_server_writes_as_it_reads(app, live, jobs):
