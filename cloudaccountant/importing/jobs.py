@@ -99,7 +99,11 @@ class JobImporter:
         first: dt.date,
         last: dt.date,
         report: Callable[[Rejected], None] | None = None,
+        rebuild: bool = True,
     ) -> ImportResult:
+        """Write the jobs of ``records`` that ended in ``first``..``last``; then, unless
+        ``rebuild`` is False (the caller rebuilds ``summary_days`` once for several inputs),
+        recompute the daily rows of the days they ran in."""
         window_start, window_end = range_bounds(first, last, self.tz)
         result = ImportResult()
         started = time.perf_counter()
@@ -141,7 +145,8 @@ class JobImporter:
         result.jobs_seconds = time.perf_counter() - started
         if earliest is not None:
             days = (local_date(earliest, self.tz), local_date(latest, self.tz))
-            self.summarise(*days)
+            if rebuild:
+                self.summarise(*days)
             result.summary_days = days
         result.days_seconds = time.perf_counter() - started - result.jobs_seconds
         return result
