@@ -11,25 +11,22 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
 from cloudaccountant.importing.days import (
-    day_bounds,
-    days,
     local_date,
     range_bounds,
-    split_seconds,
 )
+from cloudaccountant.importing.job_days import rebuild_days
 from cloudaccountant.importing.records import JobRecord, Rejected
 from cloudaccountant.importing.upsert import mysql_execute, mysql_text, mysql_upsert_sql, upsert
-from cloudaccountant.usage.models import Job, JobDaily, JobExtent
+from cloudaccountant.usage.models import Job, JobExtent
 
 JOB_KEY = (
     "cloud_controller_id",
@@ -89,7 +86,7 @@ class JobImporter:
         self._written = 0
         self._mysql = engine.dialect.name == "mysql"
         self._users: dict[str, object] = {}  # system user -> its mapped user, ready to write
-        self._texts: dict[str, str] = {}
+        self._texts: dict = {}  # text values -> their rendering, computed once
         self._prefix = f"({int(cloud_controller_id)},{mysql_text(resource_type)},"
         # MariaDB with LOCAL INFILE on both ends: batches go in by LOAD DATA (see _load).
         self._load = self._mysql and bulk_load_available(engine)
@@ -102,7 +99,11 @@ class JobImporter:
         first: dt.date,
         last: dt.date,
         report: Callable[[Rejected], None] | None = None,
+        rebuild: bool = True,
     ) -> ImportResult:
+        """Write the jobs of ``records`` that ended in ``first``..``last``; then, unless
+        ``rebuild`` is False (the caller rebuilds ``summary_days`` once for several inputs),
+        recompute the daily rows of the days they ran in."""
         window_start, window_end = range_bounds(first, last, self.tz)
         result = ImportResult()
         started = time.perf_counter()
@@ -144,7 +145,8 @@ class JobImporter:
         result.jobs_seconds = time.perf_counter() - started
         if earliest is not None:
             days = (local_date(earliest, self.tz), local_date(latest, self.tz))
-            self.summarise(*days)
+            if rebuild:
+                self.summarise(*days)
             result.summary_days = days
         result.days_seconds = time.perf_counter() - started - result.jobs_seconds
         return result
@@ -191,21 +193,28 @@ class JobImporter:
 
     def _tsv_row(self, job: JobRecord, user: str) -> str:
         """The row as a line of LOAD DATA's default format (tab-separated, backslash escapes),
-        in ``JOB_COLUMNS`` order."""
+        in ``JOB_COLUMNS`` order. Runs once per job: the few values of cluster, account, queue
+        and state are escaped once, and the numbers are the parsers' ints."""
         texts = self._texts
-        if len(texts) > 100_000:
-            texts.clear()
-        cluster = texts.get(job.cluster) or texts.setdefault(job.cluster, _tsv(job.cluster))
-        account = texts.get(job.account) or texts.setdefault(job.account, _tsv(job.account))
-        queue = texts.get(job.queue) or texts.setdefault(job.queue, _tsv(job.queue))
-        state = texts.get(job.state) or texts.setdefault(job.state, _tsv(job.state))
+        try:
+            fixed = texts[job.cluster, job.account, job.queue, job.state]
+        except KeyError:
+            if len(texts) > 100_000:
+                texts.clear()
+            fixed = texts[job.cluster, job.account, job.queue, job.state] = (
+                _tsv(job.cluster),
+                _tsv(job.account),
+                _tsv(job.queue),
+                _tsv(job.state),
+            )
+        cluster, account, queue, state = fixed
+        started, ended = job.started_at, job.ended_at
         return (
-            f"{self._tsv_prefix}{cluster}\t{_tsv(job.job_id)}\t{int(job.array_index)}\t"
+            f"{self._tsv_prefix}{cluster}\t{_tsv(job.job_id)}\t{job.array_index:d}\t"
             f"{job.submitted_at.isoformat(' ', 'seconds')}\t"
-            f"{job.started_at.isoformat(' ', 'seconds')}\t"
-            f"{job.ended_at.isoformat(' ', 'seconds')}\t{user}\t{account}\t{queue}\t"
-            f"{_tsv(job.name)}\t{int(job.cores)}\t{int(job.nodes)}\t{int(job.gpus)}\t"
-            f"{state}\t{int(job.core_seconds)}\n"
+            f"{started.isoformat(' ', 'seconds')}\t{ended.isoformat(' ', 'seconds')}\t"
+            f"{user}\t{account}\t{queue}\t{_tsv(job.name)}\t{job.cores:d}\t{job.nodes:d}\t"
+            f"{job.gpus:d}\t{state}\t{job.cores * int((ended - started).total_seconds()):d}\n"
         )
 
     def _write(
@@ -356,112 +365,24 @@ class JobImporter:
         return conn.execute(probe).first() is not None
 
     def summarise(self, first: dt.date, last: dt.date) -> None:
-        """Recompute this source's daily job rows for ``first``..``last`` from the jobs table.
-
-        A job inside one day adds its whole ``core_seconds`` to that day: the database sums
-        those. A job that crosses a day boundary is split here, by exact overlap. Days are done
-        one at a time, last to first, each replaced in its own transaction: what a crossing job
-        owes to earlier days waits in ``carry``, so memory holds about one day's rows.
-        """
-        jobs = Job.__table__
-        group = (jobs.c.cloud_auth_userid, jobs.c.cluster, jobs.c.queue, jobs.c.system_username)
-        source = (
-            jobs.c.cloud_controller_id == self.cc_id,
-            jobs.c.resource_type == self.resource_type,
-        )
-        columns = (jobs.c.started_at, jobs.c.ended_at, jobs.c.cores, *group)
-        range_start, range_end = range_bounds(first, last, self.tz)
-        carry: dict[dt.date, dict[tuple, list[int]]] = defaultdict(lambda: defaultdict(_zero))
-
-        def split(rows) -> None:
-            for started, ended, cores, *key in rows:
-                span = (max(started, range_start), min(ended, range_end))
-                for day, seconds in split_seconds(*span, self.tz):
-                    total = carry[day][tuple(key)]
-                    total[0] += 1
-                    total[1] += cores * seconds
-
-        with self.engine.connect() as conn:
-            if conn.dialect.name == "mysql" and self._written >= 10000:
-                # Fresh index statistics after a bulk load: without them MariaDB scans the
-                # whole source instead of one day's range of ended_at.
+        """Recompute this source's daily job rows for ``first``..``last`` from the jobs table
+        (``job_days.rebuild_days``: by the database, one statement per day)."""
+        if self._mysql and self._written >= 10000:
+            with self.engine.connect() as conn:
+                # Fresh index statistics after a bulk load: without them MariaDB misjudges
+                # one day's range of ended_at.
                 conn.exec_driver_sql("ANALYZE TABLE jobs")
-            # Jobs that ended after the range but ran into it: none ended later than the
-            # range's end plus this source's longest job, so one bounded index range.
-            extents = JobExtent.__table__
-            longest = conn.execute(
-                select(extents.c.longest_seconds).where(
-                    extents.c.cloud_controller_id == self.cc_id,
-                    extents.c.resource_type == self.resource_type,
-                )
-            ).scalar()
-            later = [*source, jobs.c.ended_at > range_end, jobs.c.started_at < range_end]
-            if longest is not None:
-                later.append(jobs.c.ended_at <= range_end + dt.timedelta(seconds=longest))
-            split(conn.execute(_by_end(select(*columns).where(*later))))
-            for day in reversed(list(days(first, last))):
-                start, end = day_bounds(day, self.tz)
-                ends_today = (*source, jobs.c.ended_at > start, jobs.c.ended_at <= end)
-                crossing = select(*columns).where(*ends_today, jobs.c.started_at < start)
-                split(conn.execute(_by_end(crossing)))
-                totals = carry.pop(day, {})
-                within = (
-                    select(*group, func.count(), func.sum(jobs.c.core_seconds))
-                    .where(*ends_today, jobs.c.started_at >= start)
-                    .group_by(*group)
-                )
-                for *key, count, core_seconds in conn.execute(_by_end(within)):
-                    total = totals.setdefault(tuple(key), [0, 0])
-                    total[0] += count
-                    total[1] += int(core_seconds)
-                conn.rollback()  # end the read transaction before writing the day
-                self._replace_day(day, totals)
-
-    def _replace_day(self, day: dt.date, totals: dict[tuple, list[int]]) -> None:
-        daily = JobDaily.__table__
-        rows = [
-            {
-                "date": day,
-                "cloud_controller_id": self.cc_id,
-                "cloud_auth_userid": userid,
-                "resource_type": self.resource_type,
-                "cluster": cluster,
-                "queue": queue,
-                "system_username": sysuser,
-                "jobs": count,
-                "core_seconds": core_seconds,
-            }
-            for (userid, cluster, queue, sysuser), (count, core_seconds) in totals.items()
-        ]
-        key = [c.name for c in daily.primary_key]
-        with self.engine.begin() as conn:  # one transaction: readers never see half a day
-            conn.execute(
-                delete(daily).where(
-                    daily.c.cloud_controller_id == self.cc_id,
-                    daily.c.resource_type == self.resource_type,
-                    daily.c.date == day,
-                )
-            )
-            for i in range(0, len(rows), 5000):
-                upsert(conn, daily, rows[i : i + 5000], key)
-
-
-def _by_end(stmt):
-    """A day range of one source's jobs: read through the end-time index, whatever MariaDB's
-    statistics say (the foreign key's index on resource_type would read the whole source)."""
-    return stmt.with_hint(Job.__table__, "FORCE INDEX (ix_jobs_ended_started)", "mysql")
+        rebuild_days(self.engine, self.cc_id, self.resource_type, self.tz, first, last)
 
 
 def _ended(item: tuple[dt.datetime, object]) -> dt.datetime:
     return item[0]
 
 
-def _zero() -> list[int]:
-    return [0, 0]
-
-
 def _tsv(value: str) -> str:
     """A text field of LOAD DATA's default format: backslash, tab and newline escaped."""
+    if value.isprintable() and "\\" not in value:  # the usual text: two checks, not four
+        return value
     if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
         value = (
             value.replace("\\", "\\\\")

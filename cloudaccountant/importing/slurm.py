@@ -25,7 +25,6 @@ from cloudaccountant.importing.records import (
     LineError,
     Rejected,
     check,
-    decoded_lines,
     whole,
 )
 
@@ -115,16 +114,23 @@ class SacctParser:
         self.skip_reasons: Counter[str] = Counter()
 
     def parse(self, lines: Iterable[bytes]) -> Iterator[JobRecord | Rejected]:
-        columns: dict[str, int] | None = None  # field -> position in a line
+        # This loop runs once per job: the header is turned into plain list positions once, a
+        # field the file lacks points one past the line's last value (an "" appended per line),
+        # and the usual line (a plain job id) takes no regular expression.
+        at: tuple[int, ...] | None = None
         width = 0
         last_is_name = False
-        for number, text, rejected in decoded_lines(lines, self.source):
-            if rejected is not None:
-                yield rejected
+        source = self.source
+        record = self._record
+        for number, raw in enumerate(lines, start=1):
+            try:
+                text = raw.decode("utf-8").rstrip("\r\n")
+            except UnicodeDecodeError:
+                yield Rejected(source, number, "not UTF-8")
                 continue
-            if not text.strip():
-                continue
-            if columns is None:
+            if at is None:
+                if not text.strip():
+                    continue
                 names = text.split("|")
                 columns = _columns(names)
                 if columns is None:
@@ -133,71 +139,90 @@ class SacctParser:
                         for alt in REQUIRED
                         if not any(a in names for a in alt)
                     ]
-                    yield Rejected(
-                        self.source, number, f"not a sacct -P header: no {', '.join(missing)}"
-                    )
+                    why = f"not a sacct -P header: no {', '.join(missing)}"
+                    yield Rejected(source, number, why)
                     return  # without a header nothing else can be read
                 width = len(names)
                 last_is_name = names[-1] == "JobName"
+                at = tuple(columns.get(name, width) for name in FIELDS)
                 continue
             # A "|" inside a job name: the name is last, so extra pieces belong to it.
             values = text.split("|", width - 1) if last_is_name else text.split("|")
             if len(values) != width:
-                yield Rejected(self.source, number, f"{len(values)} fields, expected {width}")
+                if text.strip():
+                    yield Rejected(source, number, f"{len(values)} fields, expected {width}")
                 continue
+            values.append("")  # what a field the header does not name reads as
             try:
-                record = self._record(_Line(values, columns))
+                job = record(values, at)
             except LineError as exc:
-                yield Rejected(self.source, number, str(exc))
+                yield Rejected(source, number, str(exc))
                 continue
-            if isinstance(record, str):
+            if job.__class__ is str:
                 self.skipped += 1
-                self.skip_reasons[record] += 1
+                self.skip_reasons[job] += 1
             else:
-                yield record
+                yield job
 
-    def _record(self, v: _Line) -> JobRecord | str:
-        """The job of a line, or why it is not a job (a reason for the skipped count)."""
-        match = _JOBID.match(v["JobID"])
-        if not match:
-            raise LineError(f"JobID {v['JobID']!r} is not a Slurm job id")
-        job, task, pending_tasks, het, step = match.groups()
-        if step:
-            return "job step"
-        if pending_tasks:
-            return "array tasks not run"
-        state = (v["State"] or "COMPLETED").split(" ", 1)[0]  # "CANCELLED by 1000" -> "CANCELLED"
+    def _record(self, v: list[str], at: tuple[int, ...]) -> JobRecord | str:
+        """The job of a line (its values, ``at`` their positions in ``FIELDS`` order), or why
+        it is not a job (a reason for the skipped count)."""
+        (
+            i_job, _, i_cluster, i_user, i_account, i_partition, i_submit, i_start, i_end,
+            i_cpus, i_nodes, i_tres, i_state, i_nodelist, i_name,
+        ) = at  # fmt: skip
+        jobid = v[i_job]
+        if jobid.isdecimal():  # the usual case: no array task, no het component, no step
+            job, task = jobid, None
+        else:
+            match = _JOBID.match(jobid)
+            if not match:
+                raise LineError(f"JobID {jobid!r} is not a Slurm job id")
+            job, task, pending_tasks, het, step = match.groups()
+            if step:
+                return "job step"
+            if pending_tasks:
+                return "array tasks not run"
+            if het:
+                job += het
+        state = v[i_state]
+        if not state:
+            state = "COMPLETED"
+        elif " " in state:
+            state = state.split(" ", 1)[0]  # "CANCELLED by 1000" -> "CANCELLED"
         if state in NOT_ENDED:
             return "not ended"
-        if v["NodeList"] == NO_NODE:
+        if v[i_nodelist] == NO_NODE:
             return "never ran on a node"
-        started = _time(v["Start"], "Start")
-        ended = _time(v["End"], "End")
-        cores = whole(v["AllocCPUS"] or "0", "AllocCPUS")
+        started = _time(v[i_start], "Start")
+        ended = _time(v[i_end], "End")
+        cpus = v[i_cpus]
+        cores = int(cpus) if cpus.isdecimal() else whole(cpus or "0", "AllocCPUS")
         if started is None or cores == 0:
             return "never started"
         if ended is None:
             return "not ended"
-        submitted = _time(v["Submit"], "Submit")
+        submitted = _time(v[i_submit], "Submit")
         if submitted is None:
             raise LineError("no Submit time")
-        tres = v["AllocTRES"]
+        nodes = v[i_nodes]
+        tres = v[i_tres]
         return check(
             JobRecord(
-                cluster=v["Cluster"] or self.cluster,
-                job_id=job + (het or ""),
-                array_index=int(task) if task is not None else -1,
-                submitted_at=submitted,
-                started_at=started,
-                ended_at=ended,
-                system_username=v["User"],
-                account=v["Account"],
-                queue=v["Partition"],
-                name=v["JobName"],
-                cores=cores,
-                nodes=whole(v["NNodes"] or "1", "NNodes"),
-                gpus=_gpus(tres) if "gres/gpu" in tres else 0,
-                state=state,
+                v[i_cluster] or self.cluster,
+                job,
+                int(task) if task is not None else -1,
+                submitted,
+                started,
+                ended,
+                v[i_user],
+                v[i_account],
+                v[i_partition],
+                v[i_name],
+                cores,
+                int(nodes) if nodes.isdecimal() else whole(nodes or "1", "NNodes"),
+                _gpus(tres) if "gres/gpu" in tres else 0,
+                state,
             )
         )
 
@@ -213,16 +238,3 @@ def _columns(names: list[str]) -> dict[str, int] | None:
     if not all(any(a in names for a in alt) for alt in REQUIRED):
         return None
     return at
-
-
-class _Line:
-    """One line's values by field name; a field the file does not have reads as ""."""
-
-    __slots__ = ("at", "values")
-
-    def __init__(self, values: list[str], at: dict[str, int]):
-        self.values, self.at = values, at
-
-    def __getitem__(self, field: str) -> str:
-        i = self.at.get(field)
-        return self.values[i] if i is not None else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
+import time
 from collections import Counter
 
 from sqlalchemy.engine import make_url
@@ -101,21 +102,32 @@ def _import(prog, kind, settings, engine, cc, first, last, file, run: RunRecorde
     totals = {"imported": 0, "rejected": 0, "skipped": 0, "outside": 0}
     seconds = {"jobs": 0.0, "days": 0.0}
     reasons: Counter[str] = Counter()
-    for parser, opened in _inputs(kind, settings, cc, first, last, file):
-        with opened as lines:
-            result = importer.run(parser.parse(lines), first, last, report)
-        totals["imported"] += result.imported
-        totals["rejected"] += result.rejected_count
-        totals["skipped"] += parser.skipped
-        reasons.update(getattr(parser, "skip_reasons", {}))
-        run.add(
-            read=result.imported + result.outside + result.rejected_count + parser.skipped,
-            written=result.imported,
-            rejected=result.rejected_count,
-        )
-        totals["outside"] += result.outside
-        seconds["jobs"] += result.jobs_seconds
-        seconds["days"] += result.days_seconds
+    span: list = []  # the first and last day any input's jobs ran in
+    try:
+        for parser, opened in _inputs(kind, settings, cc, first, last, file):
+            with opened as lines:
+                # Several inputs (PBS writes a file a day) share one day rebuild, below.
+                result = importer.run(parser.parse(lines), first, last, report, rebuild=False)
+            if result.summary_days:
+                low, high = result.summary_days
+                span = [min(low, span[0]), max(high, span[1])] if span else [low, high]
+            totals["imported"] += result.imported
+            totals["rejected"] += result.rejected_count
+            totals["skipped"] += parser.skipped
+            reasons.update(getattr(parser, "skip_reasons", {}))
+            run.add(
+                read=result.imported + result.outside + result.rejected_count + parser.skipped,
+                written=result.imported,
+                rejected=result.rejected_count,
+            )
+            totals["outside"] += result.outside
+            seconds["jobs"] += result.jobs_seconds
+    finally:
+        # Also when a later input fails: the days of the jobs written so far are right.
+        if span:
+            started = time.perf_counter()
+            importer.summarise(*span)
+            seconds["days"] = time.perf_counter() - started
     sys.stderr.flush()
     why = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
     print(

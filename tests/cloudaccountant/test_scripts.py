@@ -6,6 +6,7 @@ process for the kill test), against their own freshly created databases.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import signal
@@ -26,7 +27,7 @@ from cloudaccountant.scripts import (
 )
 from cloudaccountant.usage.models import Job
 from tests.cloudaccountant.conftest import table_dump
-from tests.cloudaccountant.helpers import SAMPLES, write_ini, write_sacct
+from tests.cloudaccountant.helpers import SAMPLES, daily_jobs, write_ini, write_sacct
 from tests.conftest import database_url, drop_database
 
 
@@ -129,6 +130,54 @@ def test_scheduler_logs_are_found_from_the_configured_paths(tmp_path, fresh_db, 
     assert f"{logs}/20260301:9: no exec_vnode, exec_host" in err
     assert "controller 1: 5 jobs imported, 3 lines rejected" in out
     assert _count_jobs(url) == 5 + 5 + 2
+
+
+def _pbs_end(job: str, start: str, end: str) -> str:
+    """A PBS ``E`` record of a one-core job (times UTC)."""
+
+    def epoch(text: str) -> int:
+        return int(dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC).timestamp())
+
+    stamp = dt.datetime.fromisoformat(end).strftime("%m/%d/%Y %H:%M:%S")
+    return (
+        f"{stamp};E;{job}.pbs;user=ann queue=q ctime={epoch(start)} start={epoch(start)} "
+        f"end={epoch(end)} exec_host=n1/0\n"
+    )
+
+
+def test_pbs_daily_files_share_one_day_rebuild(tmp_path, fresh_db, capsys):
+    logs = tmp_path / "pbs"
+    logs.mkdir()
+    # One job a file; the later ones ran into 1 March, as jobs of a daily file do.
+    (logs / "20260301").write_text(_pbs_end("1", "2026-03-01 01:00", "2026-03-01 02:00"))
+    (logs / "20260302").write_text(_pbs_end("2", "2026-03-01 23:00", "2026-03-02 01:00"))
+    (logs / "20260303").write_text(_pbs_end("3", "2026-03-01 12:00", "2026-03-03 01:00"))
+    url = fresh_db()
+    ini = _ini(tmp_path, url, **{"sqlalchemy.cloud.1.pbs.path": str(logs)})
+    initialize_db.main([ini])
+    rebuilt: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("DELETE FROM job_daily"):
+            rebuilt.append(statement)
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", seen)
+    try:
+        assert import_pbs.main([ini, "2026-03-01", "2026-03-03"]) == 0
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", seen)
+    assert "controller 1: 3 jobs imported" in capsys.readouterr().out
+    assert len(rebuilt) == 3  # each day once, not once per file that touched it
+    engine = sa.create_engine(url)
+    try:
+        days = daily_jobs(engine)
+    finally:
+        engine.dispose()
+    assert days == {
+        ("2026-03-01", "", "ann", "q"): (3, 3600 + 3600 + 12 * 3600),
+        ("2026-03-02", "", "ann", "q"): (2, 3600 + 24 * 3600),
+        ("2026-03-03", "", "ann", "q"): (1, 3600),
+    }
 
 
 def test_a_missing_source_is_reported_and_others_still_run(tmp_path, fresh_db, capsys):
