@@ -51,6 +51,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop_server(server) -> None:
+    """Stop a waitress server served from a thread: its listening socket, every open keep-alive
+    channel (they hold the app, and keep the loop thread alive) and its task threads. A test
+    process starts hundreds of these; left running, their threads and apps pile up."""
+    server.close()
+    for channel in list(server._map.values()):
+        with contextlib.suppress(OSError):
+            channel.close()
+    server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
+
+
 def shared_cache():
     """The cache a live Cloud Auth and the service under test share (Redis in CI tier 2)."""
     url = os.environ.get("SCM_TEST_REDIS_URL")
@@ -105,7 +116,8 @@ class LiveCloudAuth:
             self.server.run()
 
     def close(self):
-        self.server.close()
+        self.http.close()
+        stop_server(self.server)
 
     def get(self, path, who: Who | None = None, **params):
         response = self.http.get(

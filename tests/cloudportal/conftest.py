@@ -134,7 +134,7 @@ def start_controller(
 
     def close():
         stop.set()
-        server.close()
+        live.stop_server(server)
         app.registry["scm.db_engine"].dispose()
         drop_database(db_url)
 

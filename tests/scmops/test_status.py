@@ -22,7 +22,7 @@ from openstack_simulator import make_app
 from scmops import make_ini, status
 from scmops.probes import galera
 from tests.conftest import skip_or_fail
-from tests.live import free_port
+from tests.live import free_port, stop_server
 
 APPS = ("cloudauth", "cloudcontroller", "cloudaccountant", "cloudportal")
 REDIS = os.environ.get("SCM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -38,7 +38,7 @@ class Served:
             self.server.run()
 
     def close(self):
-        self.server.close()
+        stop_server(self.server)
 
 
 @pytest.fixture(scope="module")
