@@ -36,7 +36,9 @@ PASSWORD = "long enough pw"  # noqa: S105 (tests.live's users)
 
 
 def serve(app):
-    server = create_server(app, host="127.0.0.1", port=0, threads=8, connection_limit=10_000)
+    server = create_server(
+        app, asyncore_use_poll=True, host="127.0.0.1", port=0, threads=8, connection_limit=10_000
+    )
     threading.Thread(target=server.run, daemon=True).start()
     return f"http://127.0.0.1:{server.effective_port}"
 

@@ -140,7 +140,9 @@ def start_cloudauth(db_url: str, cache_ttl: str, threads: int):
     )
     upgrade("cloudauth", app.registry["scm.db_engine"])
     port = free_port()
-    server = create_server(app, host="127.0.0.1", port=port, threads=threads, backlog=1024)
+    server = create_server(
+        app, asyncore_use_poll=True, host="127.0.0.1", port=port, threads=threads, backlog=1024
+    )
     threading.Thread(target=server.run, daemon=True).start()
     return server, port
 

@@ -84,7 +84,12 @@ def serve(app, name: str):
     from waitress.server import create_server
 
     server = create_server(
-        Counting(app, name), host="127.0.0.1", port=0, threads=8, connection_limit=10_000
+        Counting(app, name),
+        host="127.0.0.1",
+        port=0,
+        threads=8,
+        connection_limit=10_000,
+        asyncore_use_poll=True,
     )
     threading.Thread(target=server.run, daemon=True).start()
     return server
@@ -163,6 +168,7 @@ def portal_main_process(spec: dict) -> None:
 
     server = create_server(
         portal_main({}, **spec["settings"]),
+        asyncore_use_poll=True,
         host="127.0.0.1",
         port=0,
         threads=spec["threads"],
@@ -187,6 +193,7 @@ def controller_main_process(spec: dict) -> None:
     app.registry["scm.cache"] = live.shared_cache()
     server = create_server(
         Counting(app, spec["name"]),
+        asyncore_use_poll=True,
         host="127.0.0.1",
         port=0,
         threads=8,

@@ -79,6 +79,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ident="openstack-simulator",
         connection_limit=10_000,
         channel_timeout=30,
+        asyncore_use_poll=True,
     )
     print(
         f"openstack-simulator listening on http://{args.host}:{server.effective_port} "

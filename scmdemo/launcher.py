@@ -68,7 +68,9 @@ class _MailSink:
 
 
 def _serve(app, host: str, port: int, name: str):
-    server = create_server(app, host=host, port=port, threads=8, ident=f"scm-{name}")
+    server = create_server(
+        app, asyncore_use_poll=True, host=host, port=port, threads=8, ident=f"scm-{name}"
+    )
     threading.Thread(target=server.run, name=name, daemon=True).start()
     return server
 

@@ -98,6 +98,7 @@ class LiveCloudAuth:
         # until idle ones time out (120 s), and tests would see timeouts.
         self.server = create_server(
             app,
+            asyncore_use_poll=True,
             host="127.0.0.1",
             port=free_port(),
             threads=8,

@@ -53,7 +53,9 @@ class StandInWorkstation:
         self._lock = threading.Lock()
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = create_server(self, host="127.0.0.1", port=self.port, threads=4)
+        self.server = create_server(
+            self, asyncore_use_poll=True, host="127.0.0.1", port=self.port, threads=4
+        )
         threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self):

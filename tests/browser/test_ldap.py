@@ -75,7 +75,11 @@ def ldap_site(tmp_path_factory, playwright_api):
         for key in [k for k in settings if k.startswith("cloudcon.2.") or k == "site.url"]:
             del settings[key]
         server = create_server(
-            portal_main({}, **settings), host="127.0.0.1", port=live.free_port(), threads=4
+            portal_main({}, **settings),
+            host="127.0.0.1",
+            port=live.free_port(),
+            threads=4,
+            asyncore_use_poll=True,
         )
         thread = threading.Thread(target=_quiet(server.run), daemon=True)
         thread.start()

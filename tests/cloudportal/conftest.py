@@ -123,7 +123,13 @@ def start_controller(
     upgrade("cloudcontroller", app.registry["scm.db_engine"])
     app.registry["scm.cache"] = peer_cache
     server = create_server(
-        app, host="127.0.0.1", port=port, threads=8, connection_limit=100_000, channel_timeout=30
+        app,
+        asyncore_use_poll=True,
+        host="127.0.0.1",
+        port=port,
+        threads=8,
+        connection_limit=100_000,
+        channel_timeout=30,
     )
     thread = threading.Thread(target=_quiet(server.run), daemon=True)
     thread.start()

@@ -41,7 +41,9 @@ def accountant(tmp_path_factory, cloudauth, controller):
     }
     app = accountant_main({}, **settings)
     upgrade("cloudaccountant", app.registry["scm.db_engine"])
-    server = create_server(app, host="127.0.0.1", port=0, threads=4, channel_timeout=30)
+    server = create_server(
+        app, asyncore_use_poll=True, host="127.0.0.1", port=0, threads=4, channel_timeout=30
+    )
     threading.Thread(target=_quiet(server.run), daemon=True).start()
     url = f"http://127.0.0.1:{server.effective_port}"
     ini = write_ini(base / "cloudaccountant.ini", settings)

@@ -83,7 +83,11 @@ def race_stack(tmp_path_factory, simulator, peer_cache, portal_db_url):
     for key in [k for k in settings if k.startswith("cloudcon.2.")]:
         del settings[key]
     portal = create_server(
-        ShibStandIn(portal_main({}, **settings)), host="127.0.0.1", port=0, threads=4
+        ShibStandIn(portal_main({}, **settings)),
+        host="127.0.0.1",
+        port=0,
+        threads=4,
+        asyncore_use_poll=True,
     )
     thread = threading.Thread(target=_quiet(portal.run), daemon=True)
     thread.start()

@@ -74,7 +74,9 @@ class System:
 
 
 def _serve(app) -> tuple[str, object]:
-    server = create_server(app, host="127.0.0.1", port=0, threads=4, channel_timeout=30)
+    server = create_server(
+        app, asyncore_use_poll=True, host="127.0.0.1", port=0, threads=4, channel_timeout=30
+    )
 
     def run():
         with contextlib.suppress(OSError):  # close() from the test's thread ends the loop

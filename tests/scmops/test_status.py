@@ -30,7 +30,9 @@ REDIS = os.environ.get("SCM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 class Served:
     def __init__(self, app, port):
-        self.server = create_server(app, host="127.0.0.1", port=port, threads=4)
+        self.server = create_server(
+            app, asyncore_use_poll=True, host="127.0.0.1", port=port, threads=4
+        )
         threading.Thread(target=self._run, daemon=True).start()
 
     def _run(self):
