@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from cloudportal.clients.cloudauth_admin import ICloudAuthAdmin
+
 PER_PAGE = 50
 MAX_SEARCH = 64
 
@@ -59,3 +61,17 @@ def list_query(request, sorts: dict[str, str], default: str) -> ListQuery:
         problems.append("The page is a whole number from 1.")
         page = 1
     return ListQuery(search, sort, order == "desc", page, " ".join(problems) or None)
+
+
+def users_page(request, sorts: dict[str, str]):
+    """The page of Cloud Auth's users that the request's query string asks for (searched, sorted
+    and paged by Cloud Auth): the query read and the page."""
+    query = list_query(request, sorts, "email")
+    page = request.find_service(ICloudAuthAdmin).users(
+        search=query.search,
+        sort=query.sort,
+        descending=query.descending,
+        offset=query.offset,
+        limit=PER_PAGE,
+    )
+    return query, page

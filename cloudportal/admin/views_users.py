@@ -9,7 +9,7 @@ import uuid
 from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 
-from cloudportal.admin.listing import PER_PAGE, list_query
+from cloudportal.admin.listing import users_page
 from cloudportal.clients.cloudauth_admin import ICloudAuthAdmin
 from cloudportal.errors import BackendError
 from cloudportal.forms import Form
@@ -38,14 +38,7 @@ def target_userid(request) -> str:
 
 @view_config(route_name="admin.users", renderer="admin/users.mako", permission="superuser")
 def list_users(request):
-    query = list_query(request, USER_SORTS, "email")
-    page = request.find_service(ICloudAuthAdmin).users(
-        search=query.search,
-        sort=query.sort,
-        descending=query.descending,
-        offset=query.offset,
-        limit=PER_PAGE,
-    )
+    query, page = users_page(request, USER_SORTS)
     if query.problem:
         request.response.status = 400
     return {"query": query, "page": page, "columns": USER_SORTS}

@@ -8,9 +8,8 @@ import uuid
 from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 
-from cloudportal.admin.listing import PER_PAGE, list_query
+from cloudportal.admin.listing import users_page
 from cloudportal.clients.cloudauth import ICloudAuth
-from cloudportal.clients.cloudauth_admin import ICloudAuthAdmin
 from cloudportal.clients.controller import IControllers
 from cloudportal.errors import BackendError
 from cloudportal.forms import EMAIL, Form
@@ -37,14 +36,7 @@ def _managed(request) -> list[dict]:
 def _every_user(request) -> dict:
     """One page of every user, for the superuser (the users the superuser creates have no
     owner and would otherwise never be seen again): only the rows the page shows are asked."""
-    query = list_query(request, SUPERUSER_SORTS, "email")
-    page = request.find_service(ICloudAuthAdmin).users(
-        search=query.search,
-        sort=query.sort,
-        descending=query.descending,
-        offset=query.offset,
-        limit=PER_PAGE,
-    )
+    query, page = users_page(request, SUPERUSER_SORTS)
     return {"users": page.rows, "query": query, "total": page.total, "columns": SUPERUSER_SORTS}
 
 
