@@ -14,7 +14,9 @@ import os
 import secrets
 from typing import TYPE_CHECKING
 
+from pyramid_retry import mark_error_retryable
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cloudcontroller.accounts import ids, names
@@ -89,7 +91,14 @@ class UserService:
             primary_group=system_name if unix is not None else None,
         )
         db.add(su)
-        db.flush()
+        try:
+            db.flush()
+        except IntegrityError as exc:
+            # Another request made this user's account (or took the name) after the checks
+            # above: two first logins at once, in two tabs. Run the request again on a fresh
+            # transaction (pyramid_retry), whose checks see that account and answer 409.
+            mark_error_retryable(exc)
+            raise
 
         undo: list = []
         try:

@@ -173,3 +173,48 @@ def test_two_first_logins_at_once_make_one_account_and_both_land(race_stack, bot
     details = [e["detail"] for e in audit["events"]]
     assert len(details) == 2, details
     assert sum("account created" in d for d in details) == 1, details
+
+
+@pytest.mark.mysql  # the controller on MariaDB (its database follows the tier; see the note)
+def test_the_controller_makes_one_account_of_two_creates_at_once(race_stack, monkeypatch):
+    """The same two tabs one step later: both ask the controller for the user's system account.
+    (On SQLite, the embedded default, the two held transactions deadlock on the database lock
+    instead, which is a different matter: this is the MariaDB tier's test.)
+    Both pass its "no account yet" check before either inserts (a barrier holds them there);
+    the loser's insert meets the unique key, runs again on a fresh transaction and is told the
+    account exists (409, which the portal's first-login setup takes as done), never a 500."""
+    from cloudcontroller.users import services
+
+    cloudauth, cc, _ = race_stack
+    who = cloudauth.user()
+    name = f"r{uuid.uuid4().hex[:8]}"
+    barrier = threading.Barrier(2, timeout=10)
+    held: list = []
+    real = services._unix_id
+
+    def both_checked_first(*args, **kwargs):
+        if len(held) < 2:
+            held.append(1)
+            barrier.wait()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_unix_id", both_checked_first)
+    answers: list = []
+
+    def create():
+        response = requests.post(
+            cc.url + "/v1/user", json={"system-name": name}, headers=who.headers, timeout=30
+        )
+        answers.append((response.status_code, response.json()))
+
+    tabs = [threading.Thread(target=create) for _ in range(2)]
+    for t in tabs:
+        t.start()
+    for t in tabs:
+        t.join(40)
+    assert len(held) == 2  # both really passed the check before either inserted
+    assert sorted(status for status, _ in answers) == [201, 409], answers
+    refused = next(body for status, body in answers if status == 409)
+    assert "already has a system account" in refused["msg"]
+    mine = requests.get(cc.url + "/v1/user", headers=who.headers, timeout=10).json()["data"]
+    assert [u["system-name"] for u in mine] == [name]
