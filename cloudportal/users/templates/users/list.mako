@@ -46,7 +46,7 @@ ${l.pager('users', query, total)}
 % else:
 <p>You manage no users yet.</p>
 % endif
-<h2 class="h4">Create a user</h2>
+<h2 class="h4 mt-4">Create a user</h2>
 ${f.form_message(form)}
 <form method="post" action="${request.route_path('users')}" novalidate>
   ${f.csrf()}
