@@ -198,19 +198,21 @@ def main() -> None:
         headers = superuser.headers
         middle = args.users // 100
 
+        # Cloud Auth's own answer to both superuser user lists' first page.
+        first_page_by_email = {
+            "show_inactive": "true",
+            "sort": "email",
+            "order": "asc",
+            "offset": "0",
+            "limit": "50",
+        }
         cases = [
             (
                 "users, page 1 by email",
                 "/admin/users",
                 {},
                 cloudauth.url + "/user/list",
-                {
-                    "show_inactive": "true",
-                    "sort": "email",
-                    "order": "asc",
-                    "offset": "0",
-                    "limit": "50",
-                },
+                first_page_by_email,
             ),
             (
                 f"users, page {middle} by name desc",
@@ -276,13 +278,7 @@ def main() -> None:
                 "/users",
                 {},
                 cloudauth.url + "/user/list",
-                {
-                    "show_inactive": "true",
-                    "sort": "email",
-                    "order": "asc",
-                    "offset": "0",
-                    "limit": "50",
-                },
+                first_page_by_email,
             ),
         ]
         print(f"\n{args.users} users, {args.nodes} nodes; {args.requests} requests each (ms)")
