@@ -25,16 +25,16 @@ ROWS_PER_CELL = 500
 # the setting is only a cap on GROUP_CONCAT's and JSON_ARRAYAGG's text, which nothing else
 # reads, and a statement of its own per report costs a round trip.
 GROUP_CONCAT_MAX = 16 * 2**20
-_RAISED = "scm.group_concat_max_len"
+RAISED = "scm.group_concat_max_len"
 
 
 def packed_rows(db: Session, stmt) -> list[list]:
     """Every row of ``stmt`` (a ``select``) as a list of its columns' values, in no order."""
     connection = db.connection()
     mysql = connection.dialect.name == "mysql"
-    if mysql and connection.info.get(_RAISED) != GROUP_CONCAT_MAX:
+    if mysql and connection.info.get(RAISED) != GROUP_CONCAT_MAX:
         connection.exec_driver_sql(f"SET SESSION group_concat_max_len = {GROUP_CONCAT_MAX}")
-        connection.info[_RAISED] = GROUP_CONCAT_MAX
+        connection.info[RAISED] = GROUP_CONCAT_MAX
     inner = stmt.subquery("unpacked")
     cell = (func.row_number().over() - 1) // ROWS_PER_CELL
     numbered = select(*inner.c, cell.label("cell")).subquery("numbered")

@@ -16,6 +16,7 @@ import webtest
 from webob import Request
 
 from cloudaccountant import main
+from cloudaccountant.reports import packed
 from cloudaccountant.usage.models import Job, ServerInstanceDaily, StorageDaily
 from common.cache import cache_from_url
 from tests.cloudaccountant.cloudauth_live import start_cloudauth
@@ -402,3 +403,50 @@ def test_a_longer_range_is_fine_by_month(app, live, jobs):
     )
     assert data["rows"] == [] and data["totals"]["jobs"] == 0
     app.get("/report/job", MARCH_DST, status=401)
+
+
+@pytest.fixture
+def many_rows(live, acct_session_factory):
+    """720 report rows: managed1 runs a job in each of 12 queues on each of 60 days (May and
+    June 2026, EDT), from local noon for 1 to 12 hours."""
+    session = acct_session_factory()
+    noon = dt.datetime(2026, 5, 1, 16)  # 12:00 EDT
+    for day in range(60):
+        for q in range(12):
+            start = noon + dt.timedelta(days=day)
+            end = start + dt.timedelta(hours=q + 1)
+            job = _job(live.ids["managed1"], f"m{day}-{q}", f"{start:%Y-%m-%dT%H:%M}",
+                       f"{end:%Y-%m-%dT%H:%M}", 1, queue=f"q{q:02d}")  # fmt: skip
+            session.add(job)
+    session.commit()
+    expected = {
+        ((dt.date(2026, 5, 1) + dt.timedelta(days=day)).isoformat(), f"q{q:02d}"): (1, q + 1.0)
+        for day in range(60)
+        for q in range(12)
+    }
+    return expected
+
+
+def _many_rows_report(app, live):
+    return _report(
+        app, live, "owner", start_date="2026-05-01", end_date="2026-06-29", group_by="queue"
+    )
+
+
+def test_a_report_of_more_rows_than_a_packed_cell_lists_each_row_once(app, live, many_rows):
+    data = _many_rows_report(app, live)
+    assert len(data["rows"]) == 720
+    assert _figures(data, "jobs", "core_hours") == many_rows
+    assert data["totals"] == {"jobs": 720, "core_hours": 60 * 78.0, "gpu_hours": 0.0}
+
+
+@pytest.mark.mysql
+def test_a_report_is_whole_where_group_concat_max_len_is_mysqls_1_kb(
+    app, live, many_rows, acct_connection
+):
+    """MariaDB cuts a JSON_ARRAYAGG longer than group_concat_max_len (MySQL's default is 1 kB):
+    the report raises it on a connection that has not been raised yet."""
+    acct_connection.exec_driver_sql("SET SESSION group_concat_max_len = 1024")
+    acct_connection.info.pop(packed.RAISED, None)  # as a connection just opened
+    data = _many_rows_report(app, live)
+    assert _figures(data, "jobs", "core_hours") == many_rows
