@@ -92,10 +92,13 @@ class ReportService:
             cells, day_totals = self._daily(query)
         figures = FIGURES[query.family]
         rows = []
+        # Each period's first day as the text the API shows, written once: the JSON renderer
+        # calls back into Python for every date it meets (~5 ms for a thousand rows).
+        first_days = {cell.first_day: cell.first_day.isoformat() for cell in cells.values()}
         # By period, then grouping: a grouping's values are all of one type (its column's,
         # never NULL), so the keys sort as they are.
         for (label, key), cell in sorted(cells.items()):
-            row = {"period": label, "period_start": cell.first_day}
+            row = {"period": label, "period_start": first_days[cell.first_day]}
             row.update(zip(query.group_by, key, strict=True))
             row.update(figures(cell))
             rows.append(row)
