@@ -8,10 +8,12 @@ any point leaves committed job rows that the next run simply upserts again befor
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -114,7 +116,10 @@ class JobImporter:
         sample: JobRecord | None = None  # the batch's first job: is it stored already?
         # One batch is written (on another thread: the database's time overlaps our parsing)
         # while the next is read; never more, so memory stays at two batches.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="job-writer") as writer:
+        with (
+            _prompt_handoff(),
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="job-writer") as writer,
+        ):
             pending = None
             for item in records:
                 if isinstance(item, Rejected):
@@ -309,9 +314,10 @@ class JobImporter:
         All in the caller's transaction: a kill leaves nothing of the batch."""
         # An unlinked file, named for the driver through /proc (Linux): nothing is left on
         # disk whatever happens to the process.
-        spool = tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="\n")  # noqa: SIM115
-        spool.writelines(row for _, row in batch)
-        spool.flush()
+        # One write, one system call: a buffered text file would release the GIL every 8 KB
+        # and wait for it again behind the parser each time (see _prompt_handoff).
+        spool = tempfile.TemporaryFile(buffering=0)  # noqa: SIM115
+        spool.write("".join([row for _, row in batch]).encode("utf-8"))
         path = f"/proc/self/fd/{spool.fileno()}"
         columns = ",".join(f"`{n}`" for n in JOB_COLUMNS)
         load = (
@@ -373,6 +379,23 @@ class JobImporter:
                 # one day's range of ended_at.
                 conn.exec_driver_sql("ANALYZE TABLE jobs")
         rebuild_days(self.engine, self.cc_id, self.resource_type, self.tz, first, last)
+
+
+@contextlib.contextmanager
+def _prompt_handoff(interval: float = 1e-4) -> Iterator[None]:
+    """While the parser and the writer thread run side by side, the writer gets the GIL back
+    within ``interval`` seconds instead of Python's 5 ms.
+
+    Why: the writer spends its time in system calls (PyMySQL sends a LOAD DATA file in 16 KB
+    packets, two calls each) and needs the GIL after every one, while the parser holds it all
+    the time. At 5 ms a handoff the writer sent a few MB/s and MariaDB waited for its rows, so
+    the two phases ran one after the other; at 0.1 ms the load overlaps the parsing."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(min(before, interval))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
 
 
 def _ended(item: tuple[dt.datetime, object]) -> dt.datetime:
