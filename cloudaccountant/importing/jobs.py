@@ -67,6 +67,32 @@ class ImportResult:
             self.rejected.append(item)
 
 
+class BatchFile:
+    """A batch rendered for LOAD DATA: an unlinked file, named for the driver through /proc
+    (Linux), so nothing is left on disk whatever happens to the process; and its row count."""
+
+    def __init__(self, rows: list[tuple[dt.datetime, object]]):
+        # One write, one system call: a buffered text file would release the GIL every 8 KB
+        # and wait for it again behind the parser each time (see _prompt_handoff).
+        self.file = tempfile.TemporaryFile(buffering=0)  # noqa: SIM115
+        self.file.write("".join([row for _, row in rows]).encode("utf-8"))
+        self.rows = len(rows)
+
+    def __len__(self) -> int:
+        return self.rows
+
+    @property
+    def path(self) -> str:
+        return f"/proc/self/fd/{self.file.fileno()}"
+
+    def close(self) -> None:
+        self.file.close()
+
+
+# A batch ready for the writer: rows (values, or MySQL literals) in end-time order, or a file.
+Batch = list[tuple[dt.datetime, object]] | BatchFile
+
+
 class JobImporter:
     """Imports the jobs of one scheduler of one cloud controller that ended in a date range."""
 
@@ -138,15 +164,16 @@ class JobImporter:
                 if item.ended_at - item.started_at > longest:
                     longest = item.ended_at - item.started_at
                 if len(batch) >= self.batch_size:
+                    # Sorted and rendered here, while the writer still loads the previous
+                    # batch: the writer thread only waits on the database.
+                    ready = self._prepare(batch)
                     if pending is not None:
                         result.imported += pending.result()  # raises what the writer raised
-                    # The batch is the writer's from here: it sorts it in place, and a list
-                    # being sorted reads as empty, so the count is what the writer returns.
-                    pending = writer.submit(self._write, batch, longest, sample)
+                    pending = writer.submit(self._write, ready, longest, sample)
                     batch, longest = [], dt.timedelta(0)
             if pending is not None:
                 result.imported += pending.result()
-        result.imported += self._write(batch, longest, sample)
+        result.imported += self._write(self._prepare(batch), longest, sample)
         result.jobs_seconds = time.perf_counter() - started
         if earliest is not None:
             days = (local_date(earliest, self.tz), local_date(latest, self.tz))
@@ -222,22 +249,28 @@ class JobImporter:
             f"{job.gpus:d}\t{state}\t{job.cores * int((ended - started).total_seconds()):d}\n"
         )
 
-    def _write(
-        self,
-        batch: list[tuple[dt.datetime, object]],
-        longest: dt.timedelta = dt.timedelta(0),
-        sample: JobRecord | None = None,
-    ) -> int:
-        """Upsert one batch in one transaction, in order of end time; the rows written.
+    def _prepare(self, batch: list[tuple[dt.datetime, object]]) -> Batch:
+        """The batch in order of end time; for the bulk load, already the file LOAD DATA reads.
 
         The jobs table's secondary indexes lead with (or end in) ``ended_at``, which in a
         scheduler's output follows no order: rows written in ``ended_at`` order touch each
         index page once per batch instead of once per row, and rows of one day land next to
         each other in the table, which is what ``summarise`` then reads.
         """
+        batch.sort(key=_ended)
+        if self._load and batch:
+            return BatchFile(batch)
+        return batch
+
+    def _write(
+        self,
+        batch: Batch,
+        longest: dt.timedelta = dt.timedelta(0),
+        sample: JobRecord | None = None,
+    ) -> int:
+        """Upsert one prepared batch in one transaction; the rows written."""
         if not batch:
             return 0
-        batch.sort(key=_ended)
         self._written += len(batch)
         table = Job.__table__
         with self.engine.begin() as conn:
@@ -303,7 +336,7 @@ class JobImporter:
     def _load_batch(
         self,
         conn: Connection,
-        batch: list[tuple[dt.datetime, object]],
+        batch: BatchFile,
         sample: JobRecord | None = None,
     ) -> None:
         """MariaDB's bulk load: the batch as a file, ``LOAD DATA LOCAL INFILE ... IGNORE`` into
@@ -312,13 +345,7 @@ class JobImporter:
         goes into a temporary staging table and one ``INSERT ... SELECT ... ON
         DUPLICATE KEY UPDATE`` brings them up to date, exactly as the multi-row upsert would.
         All in the caller's transaction: a kill leaves nothing of the batch."""
-        # An unlinked file, named for the driver through /proc (Linux): nothing is left on
-        # disk whatever happens to the process.
-        # One write, one system call: a buffered text file would release the GIL every 8 KB
-        # and wait for it again behind the parser each time (see _prompt_handoff).
-        spool = tempfile.TemporaryFile(buffering=0)  # noqa: SIM115
-        spool.write("".join([row for _, row in batch]).encode("utf-8"))
-        path = f"/proc/self/fd/{spool.fileno()}"
+        path = batch.path
         columns = ",".join(f"`{n}`" for n in JOB_COLUMNS)
         load = (
             "LOAD DATA LOCAL INFILE {path} {mode} INTO TABLE `{table}` CHARACTER SET utf8mb4 "
@@ -349,7 +376,7 @@ class JobImporter:
             cursor.execute("DROP TEMPORARY TABLE `jobs_staging`")
         finally:
             cursor.close()
-            spool.close()
+            batch.close()
 
     def _stored(self, conn: Connection, job: JobRecord) -> bool:
         """Whether ``job``'s run is stored already (one lookup of the unique key): then the
