@@ -157,3 +157,52 @@ def test_import_bulk_load_chooses_the_path(
     assert import_slurm.main(argv) == 0
     assert len(jobs(load_engine)) == 50
     assert loaded == ([50] if bulk_load == "true" else [])
+
+
+def _next_id(engine) -> int:
+    with engine.connect() as conn:
+        return conn.exec_driver_sql(
+            "SELECT AUTO_INCREMENT FROM information_schema.TABLES "
+            "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'jobs'"
+        ).scalar()
+
+
+@pytest.mark.mysql
+def test_a_reimport_of_unchanged_runs_writes_none_of_them(load_engine, tmp_path):
+    """Stored runs read again as they are leave the staging table before the upsert: no row is
+    inserted and undone (which also spent an id per row: 3,000 a re-import)."""
+    _mariadb(load_engine)
+    sacct = write_sacct(tmp_path / "sacct.txt", 3000)
+    _import(load_engine, sacct, 1000)
+    stored, next_id = jobs(load_engine), _next_id(load_engine)
+    again = _import(load_engine, sacct, 1000)
+    assert again._staging
+    assert jobs(load_engine) == stored
+    assert _next_id(load_engine) == next_id
+
+
+@pytest.mark.mysql
+def test_a_reimport_writes_a_run_whose_text_changed_only_in_trailing_spaces(load_engine, tmp_path):
+    _mariadb(load_engine)
+    sacct = write_sacct(tmp_path / "sacct.txt", 20)
+    _import(load_engine, sacct, 1000)
+    spaced = tmp_path / "spaced.txt"
+    spaced.write_text(sacct.read_text().replace("|job 7\n", "|job 7  \n"))
+    _import(load_engine, spaced, 1000)
+    assert {j["name"] for j in jobs(load_engine) if j["name"].startswith("job 7")} == {"job 7  "}
+
+
+@pytest.mark.mysql
+def test_a_run_listed_twice_in_a_reimported_batch_is_its_last_line(load_engine, tmp_path):
+    _mariadb(load_engine)
+    sacct = write_sacct(tmp_path / "sacct.txt", 20)
+    _import(load_engine, sacct, 1000)
+    lines = sacct.read_text().splitlines(keepends=True)
+    twice = tmp_path / "twice.txt"
+    # The run with another state first, then as it is stored: the last line is the run (it
+    # must not leave the staging table as unchanged while the first goes on to the upsert).
+    changed = lines[5].replace("|COMPLETED|", "|FAILED|")
+    twice.write_text("".join([*lines[:5], changed, *lines[6:], lines[5]]))
+    _import(load_engine, twice, 1000)
+    run = lines[5].split("|")[0]
+    assert [j["state"] for j in jobs(load_engine) if j["job_id"] == run] == ["COMPLETED"]
