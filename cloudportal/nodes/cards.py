@@ -77,6 +77,35 @@ def _denied(node: Node) -> str:
     return node.denied
 
 
+def _owner(node: Node) -> str:
+    if node.mine:
+        return ""
+    if node.owner_label:
+        return f" · Owner: {node.owner_label}"
+    return " · Shared with you by its owner"
+
+
+POWER_LABELS = (("on", "Power on"), ("off", "Power off"), ("reboot", "Reboot"))
+
+
+def _actions(node: Node) -> tuple[tuple[str, str, str], ...]:
+    """The node's power buttons as (action, label, mode): ``form`` (a button of the page's
+    form), or ``denied`` (shown disabled, with the reason) for a user the owner granted access
+    who may not power this node on or off."""
+    shown = {"on": node.can_power_on, "off": node.can_power_off, "reboot": node.can_reboot}
+    out = []
+    for action, label in POWER_LABELS:
+        if (
+            not node.can_power
+            and action != "reboot"
+            and (node.status == "STOPPED") == (action == "on")
+        ):
+            out.append((action, label, "denied"))
+        elif shown[action]:
+            out.append((action, label, "form"))
+    return tuple(out)
+
+
 def _once(texts: dict, kind: str, key, source, text) -> Markup:
     value = texts.get((kind, key))
     if value is None:
@@ -101,6 +130,7 @@ class Card:
     output (see the module's docstring)."""
 
     __slots__ = (
+        "actions",
         "badge",
         "candidates",
         "created",
@@ -112,6 +142,7 @@ class Card:
         "label",
         "node",
         "overdue",
+        "owner",
         "private_ip",
         "public_ip",
         "reason",
@@ -151,6 +182,11 @@ class Card:
         self.private_ip = escape(node.private_ip or "—")
         self.overdue = escape(node.overdue) if node.overdue else EMPTY
         self.candidates = candidates
+        self.owner = _once(texts, "owner", (node.mine, node.owner_label), node, _owner)
+        key = (node.can_power, node.status, node.power)
+        self.actions = texts.get(("actions", key))
+        if self.actions is None:
+            self.actions = texts[("actions", key)] = _actions(node)
 
 
 def cards(view: ControllerView, urls: NodeUrls) -> list[Card]:
