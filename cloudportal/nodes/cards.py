@@ -3,8 +3,9 @@
 A page with 100 nodes wrote ~40 escaped expressions per card, most of them the same few values
 (the node's id and hostname, five URLs), and Mako's escape filter was about half of the page's
 rendering time. A :class:`Card` escapes each value once, into ``Markup``, which the template's
-default filter (``markupsafe.escape``) passes through unchanged; a value that is not ``Markup`` is
-still escaped there, so a mistake here costs a double escape, never an injection."""
+default filter (``cloudportal.escaping.escape_html``) passes through unchanged; a value that is
+not ``Markup`` is still escaped there, so a mistake here costs a double escape, never an
+injection."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
+from cloudportal.escaping import markup
 from cloudportal.nodes.model import Candidate, ControllerView, Node, flavor_text
 
 ROUTES = ("power", "delete", "acl", "status", "scw")
@@ -158,8 +160,8 @@ class Card:
         texts: dict[tuple[str, str], Markup],
     ):
         self.node = node
-        self.id = escape(node.id)
-        self.hostname = escape(node.hostname) if node.hostname else EMPTY
+        self.id = markup(node.id)
+        self.hostname = markup(node.hostname) if node.hostname else EMPTY
         self.title = self.hostname or self.id
         self.urls = urls.escaped(node.id)
         # Texts shared by many nodes (a VM type, an image, a status), escaped once per page.
@@ -175,12 +177,12 @@ class Card:
         )
         self.label = _once(texts, "label", node.status, node, _label)
         self.badge = _badge(node)
-        self.reason = escape(node.reason) if node.reason else EMPTY
+        self.reason = markup(node.reason) if node.reason else EMPTY
         self.denied = _once(texts, "denied", node.denied, node, _denied)
-        self.created = escape(node.created)
-        self.public_ip = escape(node.public_ip or "—")
-        self.private_ip = escape(node.private_ip or "—")
-        self.overdue = escape(node.overdue) if node.overdue else EMPTY
+        self.created = markup(node.created)
+        self.public_ip = markup(node.public_ip or "—")
+        self.private_ip = markup(node.private_ip or "—")
+        self.overdue = markup(node.overdue) if node.overdue else EMPTY
         self.candidates = candidates
         self.owner = _once(texts, "owner", (node.mine, node.owner_label), node, _owner)
         key = (node.can_power, node.status, node.power)
