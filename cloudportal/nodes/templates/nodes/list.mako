@@ -9,7 +9,15 @@
 </p>
 ## The power and SCW Login buttons of every card submit this one form (their formaction names the
 ## node): one CSRF field per page, not one per button.
-<form method="post" id="card-actions" action="${request.route_path('nodes')}">${csrf_input}</form>
+<%def name="keep_show()">
+% if show_all:
+<input type="hidden" name="show" value="all">
+% endif
+</%def>
+<form method="post" id="card-actions" action="${request.route_path('nodes')}">${csrf_input}${keep_show()}</form>
+% if show_all and more:
+<p><a href="${request.route_path('nodes')}">Show only the ${page_size} newest login nodes at each location</a></p>
+% endif
 % for outcome in outcomes:
 <% cc = outcome.controller %>
 <section class="portal-controller" id="cc-${cc.id}" aria-labelledby="cc-${cc.id}-title">
@@ -109,7 +117,7 @@
 % if not c.candidates:
 <p>None of your users has a system account on ${cc.name} yet.</p>
 % else:
-<form method="post" action="${c.urls['acl']}">${csrf_input}
+<form method="post" action="${c.urls['acl']}">${csrf_input}${keep_show()}
 <table class="table table-sm"><caption class="sr-only">User permissions on ${c.hostname}</caption>
 <thead><tr><th scope="col">ID / Email</th><th scope="col">Username</th><th scope="col">Log in</th><th scope="col">Activate Instance</th><th scope="col">Delete Instance</th></tr></thead>
 <tbody>
@@ -128,6 +136,10 @@
 % endif
 </div></article>
   % endfor
+  % if not show_all and outcome.total > len(outcome.cards):
+  <p class="portal-more">Showing the ${len(outcome.cards)} newest of ${outcome.total} login nodes at ${cc.name}.
+    <a href="${request.route_path('nodes', _query={'show': 'all'}, _anchor='cc-%s' % cc.id)}">Show all ${outcome.total}</a></p>
+  % endif
   <p><a href="${request.route_path('nodes.deleted', cc=cc.id)}">View deleted instances at this location.</a></p>
   % endif
 </section>
