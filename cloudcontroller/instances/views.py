@@ -62,6 +62,10 @@ class InstanceCollection:
             if status.upper() not in STATUSES:
                 raise BadRequest(f"status must be one of {', '.join(sorted(STATUSES))}")
             query = query.where(m.ServerInstance.status == status.upper())
+        # Optional, for the portal's first page of live nodes: ``deleted=false`` leaves out the
+        # DELETED records (kept for the deleted-instances page). Absent, both, as before.
+        if not params.bool("deleted", True):
+            query = query.where(m.ServerInstance.status != m.DELETED)
         if any(params.present(name) for name in PAGING):
             return self._page(params, query)
         return ok_json_text(request, listing.list_json_text(request.db, query))

@@ -26,11 +26,11 @@ def includeme(config):
     settings = config.registry["scm.settings"]
     workers = settings.backend_workers
     # One pooled HTTP session per backend per process (connections are reused across pages).
-    pools = {"cloudauth": pooled_session(workers)}
+    pools = {"cloudauth": pooled_session(settings.cloudauth, workers)}
     if settings.accountant:
-        pools["accountant"] = pooled_session(workers)
+        pools["accountant"] = pooled_session(settings.accountant, workers)
     for cc in settings.controllers:
-        pools[f"cc{cc.id}"] = pooled_session(workers)
+        pools[f"cc{cc.id}"] = pooled_session(cc.backend, workers)
     config.registry["scm.portal.http"] = pools
     config.registry["scm.portal.pool"] = ThreadPoolExecutor(
         max_workers=workers, thread_name_prefix="portal-backend"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
-import requests
+import urllib3
 from zope.interface import Interface
 
 from cloudportal.clients.http import BackendHTTP
@@ -40,23 +41,14 @@ class AccountantClient:
         chunk is read here, so a refusal is raised before the portal starts its response."""
         http = self.http
         http.counter.add()
-        try:
-            response = http.http.get(
-                http.backend.url + "/report/job/detail",
-                params={**params, "format": "csv"},
-                headers=http.credentials.headers(),
-                timeout=(http.backend.connect_timeout, http.backend.read_timeout),
-                verify=http.backend.verify_tls,
-                allow_redirects=False,
-                stream=True,
-            )
-        except requests.RequestException:
-            raise BackendUnavailable(http.service, "the connection failed") from None
-        if response.status_code != 200 or not response.headers.get("Content-Type", "").startswith(
+        response = http.send(
+            "GET", "/report/job/detail", params={**params, "format": "csv"}, stream=True
+        )
+        if response.status != 200 or not response.headers.get("Content-Type", "").startswith(
             "text/csv"
         ):
             _refused(http.service, response)
-        chunks = response.iter_content(CSV_CHUNK)
+        chunks = response.stream(CSV_CHUNK)
         first = next(chunks, b"")
 
         def body() -> Iterator[bytes]:
@@ -64,20 +56,20 @@ class AccountantClient:
                 yield first
                 yield from chunks
             finally:
-                response.close()
+                response.release_conn()
 
         return body()
 
 
-def _refused(service: str, response: requests.Response):
+def _refused(service: str, response: urllib3.BaseHTTPResponse):
     try:
-        message = str(response.json().get("msg") or "refused")
-    except ValueError:
-        raise BackendUnavailable(service, f"it answered HTTP {response.status_code}") from None
+        message = str(json.loads(response.read()).get("msg") or "refused")
+    except (ValueError, AttributeError):
+        raise BackendUnavailable(service, f"it answered HTTP {response.status}") from None
     finally:
-        response.close()
-    if response.status_code == 401:
+        response.release_conn()
+    if response.status == 401:
         raise SessionEnded(service, 401, message)
-    if response.status_code in (502, 503, 504):
+    if response.status in (502, 503, 504):
         raise BackendUnavailable(service, message)
-    raise BackendError(service, response.status_code, message)
+    raise BackendError(service, response.status, message)

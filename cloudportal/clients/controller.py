@@ -87,6 +87,19 @@ class ControllerClient:
         body = self.http.call("GET", "/server-instance", params=params)
         return int(body.get("total", 0)), body["data"]
 
+    def live_instances(self, limit: int | None) -> tuple[int, list[dict]]:
+        """The caller's live (not DELETED) instances, newest first: the first ``limit`` of them,
+        or all (``None``), and how many there are in all."""
+        params = {"deleted": "false"}
+        if limit is None:
+            items = self._get("/server-instance", **params)
+            # The plain listing is in creation order; an older controller may ignore "deleted".
+            items = [i for i in reversed(items) if i.get("status") != "DELETED"]
+            return len(items), items
+        params.update(sort="creation-date", order="desc", limit=str(limit))
+        body = self.http.call("GET", "/server-instance", params=params)
+        return int(body.get("total", 0)), body["data"]
+
     def instance(self, instance_id: str) -> dict:
         return self._get(f"/server-instance/{instance_id}")
 

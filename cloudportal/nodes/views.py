@@ -31,6 +31,9 @@ PAGE_CALLS = {
     "images": lambda c: c.images(),
     "users": lambda c: c.system_users(),
 }
+# My Login Nodes shows the newest this many live nodes per controller (as Horizon pages its
+# instances at 20), and every one with ?show=all.
+PAGE_SIZE = 20
 # The list page of a caller who manages nobody: their system-account listing holds only their own
 # account, which the portal keeps briefly (ControllerClient.own_system_account); so the page costs
 # one call per controller, the instances, once the VM types and images are cached too.
@@ -96,11 +99,25 @@ def one_view(request, client, calls=PAGE_CALLS) -> ControllerView:
     )
 
 
+def showing_all(request) -> bool:
+    """The list shows every live node (``show=all``, kept through the forms of its cards)."""
+    return (request.GET.get("show") or request.POST.get("show")) == "all"
+
+
+def back_to_list(request, anchor: str) -> HTTPFound:
+    query = {"show": "all"} if showing_all(request) else {}
+    return HTTPFound(request.route_url("nodes", _query=query, _anchor=anchor))
+
+
 @view_config(route_name="nodes", renderer="nodes/list.mako", permission="portal")
 def list_nodes(request):
     storage_mgmt = request.registry["scm.settings"].storage_mgmt
     me = request.identity
+    show_all = showing_all(request)
     calls = dict(PAGE_CALLS if me.is_account_owner else OWN_ACCOUNT_CALLS)
+    # One call per controller either way: the newest PAGE_SIZE live nodes, or all of them.
+    limit = None if show_all else PAGE_SIZE
+    calls["instances"] = lambda c: c.live_instances(limit)
     if storage_mgmt:  # the $HOME volume is a prerequisite of a new node: say when it is missing
         calls["volumes"] = lambda c: c.volumes(me.userid)
     managed = None
@@ -109,6 +126,10 @@ def list_nodes(request):
         cloudauth = request.find_service(ICloudAuth)
         managed = request.registry["scm.portal.pool"].submit(cloudauth.managed_users, me.userid)
     outcomes = request.find_service(IControllers).gather(calls)
+    for outcome in outcomes:
+        outcome.total = 0
+        if outcome.ok:
+            outcome.total, outcome.value["instances"] = outcome.value["instances"]
     outcomes = views_of(request, outcomes, managed.result() if managed is not None else None)
     for outcome in outcomes:
         outcome.missing = (
@@ -119,7 +140,14 @@ def list_nodes(request):
         outcome.cards = (
             cards(outcome.view, NodeUrls(request, outcome.controller.id)) if outcome.ok else []
         )
-    return {"outcomes": outcomes, "scw": scw_mode(request), "scw_why": MASQUERADE_REASON}
+    return {
+        "outcomes": outcomes,
+        "scw": scw_mode(request),
+        "scw_why": MASQUERADE_REASON,
+        "show_all": show_all,
+        "more": any(o.total > PAGE_SIZE for o in outcomes),
+        "page_size": PAGE_SIZE,
+    }
 
 
 @view_config(route_name="nodes.deleted", renderer="nodes/deleted.mako", permission="portal")
@@ -205,7 +233,7 @@ def power(request):
     node = power_node(request, client, node_id)
     if node is not None:
         stopwatch(request, client).started(node_id, node.get("status", ""))
-    return HTTPFound(request.route_url("nodes", _anchor=f"node-{node_id}"))
+    return back_to_list(request, f"node-{node_id}")
 
 
 @view_config(
@@ -256,7 +284,7 @@ def save_acl(request):
         # Only the owner's own users may be named: ids from another domain are refused here,
         # whatever the form says.
         request.session.flash("Those users cannot be given access to this node.", "error")
-        return HTTPFound(request.route_url("nodes", _anchor=f"node-{node_id}"))
+        return back_to_list(request, f"node-{node_id}")
     grants = [
         {"user-id": uid, "power": uid in chosen["power"], "delete": uid in chosen["delete"]}
         for uid in sorted(named)
@@ -267,4 +295,4 @@ def save_acl(request):
         request.session.flash(f"Permissions not saved: {exc.message}", "error")
     else:
         request.session.flash(f"Permissions of {node.hostname or node_id} saved.")
-    return HTTPFound(request.route_url("nodes", _anchor=f"node-{node_id}"))
+    return back_to_list(request, f"node-{node_id}")

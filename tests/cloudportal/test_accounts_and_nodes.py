@@ -120,7 +120,26 @@ def create_node(browser) -> str:
     response = browser.post("/nodes/1/create", {"flavor": flavor, "image": image})
     assert response.status_int == 302, response.text
     page = browser.get("/nodes")
-    return re.findall(r'id="node-([0-9a-f]{32})"', page.text)[-1]
+    return re.findall(r'id="node-([0-9a-f]{32})"', page.text)[0]  # newest first
+
+
+def press(browser, node: str, label: str, show: str = ""):
+    """Press a card's power button as a browser does: the button names the page's form
+    (``form=``, which holds the one CSRF field) and its node's URL (``formaction``);
+    ``show``: the list's ``show`` parameter (the full list)."""
+    page = browser.get(f"/nodes?show={show}" if show else "/nodes")
+    card = page.text.split(f'id="node-{node}"')[1].split("</article>")[0]
+    button = re.search(
+        r'<button type="submit" form="([\w-]+)" formaction="([^"]+)" name="action" '
+        rf'value="(\w+)"[^>]*>{label}<',
+        card,
+    )
+    assert button, f"no {label} button on the card of {node}"
+    form_id, action, value = button.groups()
+    form = page.forms[form_id]
+    assert form.method.upper() == "POST"
+    fields = {name: form[name].value for name in ("csrf_token", "show") if name in form.fields}
+    return browser.app.post(action, {**fields, "action": value}, status=302)
 
 
 def test_login_node_lifecycle_create_active_power_off_on_delete(owner_browser, wait_for):
@@ -137,9 +156,11 @@ def test_login_node_lifecycle_create_active_power_off_on_delete(owner_browser, w
     page = owner_browser.get("/nodes")
     assert "Running" in page.text and status["public_ip"] in page.text
     assert "keeps its disk" in page.text  # the page explains power off
-    owner_browser.post(f"/nodes/1/{node}/power", {"action": "off"})
+    assert press(owner_browser, node, "Power off").location.endswith(f"#node-{node}")
     node_of(owner_browser, wait_for, {"STOPPED"}, node)
-    owner_browser.post(f"/nodes/1/{node}/power", {"action": "on"})
+    press(owner_browser, node, "Power on")
+    node_of(owner_browser, wait_for, {"ACTIVE"}, node)
+    press(owner_browser, node, "Reboot")
     node_of(owner_browser, wait_for, {"ACTIVE"}, node)
     confirm = owner_browser.get(f"/nodes/1/{node}/delete")
     assert "cannot be undone" in confirm.text

@@ -120,7 +120,22 @@ def test_the_templates_filter_escapes_exactly_as_markupsafe(value):
     from cloudportal.escaping import escape_html
 
     assert escape_html(value) == escape(value)
-    assert isinstance(escape_html(value), Markup)
+    # Written to the page as it is: Markup stays Markup, a str is escaped into a plain str.
+    assert type(escape_html(value)) is (str if type(value) is str else Markup)
+
+
+SAMPLES = ["", "plain", "<b>&'\"", "&amp;", "é — ü", "a\x00b", "'\"<>&" * 3, "&#39;", EVIL]
+
+
+@pytest.mark.parametrize("value", SAMPLES)
+def test_the_cards_markup_is_markupsafes_escape(value):
+    from cloudportal.escaping import escape_text, markup
+
+    assert escape_text(value) == str(escape(value))
+    made = markup(value)
+    assert type(made) is Markup and made == escape(value)
+    assert markup(Markup("<i>x</i>")) == Markup("<i>x</i>")  # already markup: kept
+    assert markup(7) == escape(7)
 
 
 def test_an_object_with_html_is_still_asked_for_its_html():

@@ -89,7 +89,7 @@ def scw_node(browser, wait_for, image) -> str:
     flavor = next(v for v, _, _ in browser.get("/nodes/1/create").forms[1]["flavor"].options if v)
     response = browser.post("/nodes/1/create", {"flavor": flavor, "image": image})
     assert response.status_int == 302, response.text
-    node = re.findall(r'id="node-([0-9a-f]{32})"', browser.get("/nodes").text)[-1]
+    node = re.findall(r'id="node-([0-9a-f]{32})"', browser.get("/nodes").text)[0]
     return node
 
 

@@ -77,6 +77,27 @@ def test_paging_sorting_and_search_against_seeded_rows(stack, cloudauth):
     assert "total" not in plain and len(plain["data"]) == 120
 
 
+def test_deleted_false_leaves_out_deleted_instances_from_the_list_and_its_total(stack, cloudauth):
+    carol = cloudauth.user()
+    rows = _rows([carol], 6, dt.datetime(2026, 3, 1))
+    for row in rows[::2]:
+        row["status"] = m.DELETED
+    _insert(stack, rows)
+    live_ids = [r["id"] for r in rows[1::2]]
+    total, newest = _page(stack, carol, deleted="false", sort="creation-date", order="desc")
+    assert total == 3 and [i["id"] for i in newest] == live_ids[::-1]
+    total, first = _page(stack, carol, deleted="false", limit="2")
+    assert total == 3 and [i["id"] for i in first] == live_ids[:2]
+    plain = stack.app.get("/server-instance", {"deleted": "no"}, headers=carol.headers).json
+    assert [i["id"] for i in plain["data"]] == live_ids and "total" not in plain
+    # Absent or true: every instance, DELETED ones included, as before.
+    for params in ({}, {"deleted": "true"}):
+        body = stack.app.get("/server-instance", params, headers=carol.headers).json
+        assert len(body["data"]) == 6
+    bad = stack.app.get("/server-instance", {"deleted": "maybe"}, headers=carol.headers, status=400)
+    assert "deleted" in bad.json["msg"]
+
+
 def test_bad_paging_parameters_are_400(stack, cloudauth):
     admin = cloudauth.admin
     for params, words in (
