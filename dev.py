@@ -49,7 +49,10 @@ def install() -> None:
     if STAMP.exists() and STAMP.read_text() == digest:
         return
     pip = [str(BIN / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    subprocess.run([*pip, "--upgrade", "pip", "setuptools", "wheel"], check=True)
+    # setuptools 82 dropped pkg_resources, which pyramid 2.1 imports (it requires setuptools<82):
+    # upgrading past it here would leave the venv without pkg_resources until the next line
+    # downgrades it again.
+    subprocess.run([*pip, "--upgrade", "pip", "setuptools>=68,<82", "wheel"], check=True)
     subprocess.run([*pip, "-e", f"{ROOT}[test]"], check=True)
     STAMP.write_text(digest)
 
