@@ -10,6 +10,7 @@ import uuid
 import pytest
 
 from tests.cloudportal.conftest import PASSWORD
+from tests.cloudportal.test_admin import seed_users
 
 
 @pytest.fixture
@@ -88,14 +89,7 @@ def test_the_superusers_list_of_every_user_is_paged_by_cloud_auth(
     new_browser, cloudauth, superuser
 ):
     word = f"mu{uuid.uuid4().hex[:8]}"
-    for i in range(53):
-        cloudauth.post(
-            "/user/create",
-            cloudauth.admin,
-            email=f"{word}-{i:02d}@example.org",
-            name=f"{word} person {53 - i:02d}",
-            password=PASSWORD,
-        )
+    seed_users(cloudauth, word, 53)
     browser = new_browser(superuser)
     everyone = browser.get("/users")
     assert len(emails_listed(everyone)) == 50  # one page, not the whole user table
