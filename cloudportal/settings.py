@@ -104,6 +104,9 @@ class PortalSettings:
     # has a service_url; masq_allowed keeps it while a superuser views the portal as a user.
     scw_token_login: bool = False
     scw_token_login_masq_allowed: bool = False
+    # My Login Nodes shows the newest this many live nodes per controller ("Show all" lists
+    # every one): Horizon's default page size.
+    nodes_page_size: int = 20
 
     def controller(self, cc_id: int) -> CloudController | None:
         return next((c for c in self.controllers if c.id == cc_id), None)
@@ -141,6 +144,7 @@ class PortalSettings:
             sso_logout_url=_logout_url(r, "auth_sso.logout_url", "/Shibboleth.sso/Logout"),
             scw_token_login=r.bool("scw_token_login", False),
             scw_token_login_masq_allowed=r.bool("scw_token_login.masq_allowed", False),
+            nodes_page_size=r.int("nodes.page_size", 20, minimum=1),
         )
 
 

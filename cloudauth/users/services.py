@@ -242,6 +242,8 @@ class UserService:
         db = self.db
         was_active = user.active
         was_owner = user.owner_userid
+        if not user.is_local:
+            changes = self._keep_directory_fields(user, changes)
         if "email" in changes:
             email, email_key = normalise_email(changes["email"])
             clash = db.scalar(
@@ -275,6 +277,26 @@ class UserService:
             "user.updated", actor=caller.id, subject=user.id, detail=",".join(sorted(changes))
         )
         return user
+
+    @staticmethod
+    def _keep_directory_fields(user: User, changes: dict) -> dict:
+        """An LDAP or SSO user's name and email are the directory's (or the identity
+        provider's): each login writes them again, so a change made here would silently come
+        undone. Refused when it would change them; the same values (a client sending the whole
+        record back, the email in other letter case) are left out, and the rest applies."""
+        source = user.registration_source
+        where = "the LDAP directory" if source == "ldap" else "the SSO identity provider"
+        kept = dict(changes)
+        if "email" in kept:
+            try:
+                _, email_key = normalise_email(kept.pop("email"))
+            except BadRequest:
+                email_key = None
+            if email_key != user.email_key:
+                raise Conflict(f"this user's email comes from {where}; change it there")
+        if "name" in kept and kept.pop("name").strip()[:255] != user.name:
+            raise Conflict(f"this user's name comes from {where}; change it there")
+        return kept
 
     def set_password(
         self,

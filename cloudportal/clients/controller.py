@@ -4,6 +4,7 @@ envelope's ``data`` out (shared/API.md). Every id that goes into a URL was check
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -50,6 +51,16 @@ class ControllerClient:
         if value is None:
             value = self._get(path)  # a refusal or failure raises: never cached
             self.cache.set(key, value, CHOICES_TTL)
+        return value
+
+    def held(self, name: str) -> Any:
+        """The portal's copy of a cached answer (``flavors``, ``images``, ``own-account``), or
+        None: no backend call either way."""
+        if self.cache is None or not self.userid:
+            return None
+        value = self.cache.get(self._key(name))
+        if value is not None and name == "own-account":
+            return [value]  # the shape of own_system_account
         return value
 
     def _key(self, name: str) -> str:
@@ -234,10 +245,23 @@ class Controllers:
         futures = [self.pool.submit(run, c) for c in self.clients]
         return [f.result() for f in futures]
 
-    def gather(self, calls: dict[str, Callable[[ControllerClient], Any]]) -> list[Outcome]:
+    def gather(
+        self,
+        calls: dict[str, Callable[[ControllerClient], Any]],
+        then: Callable[[Outcome], None] | None = None,
+    ) -> list[Outcome]:
         """Several independent reads from every controller, all at once (a page's time is
-        its slowest call, not their sum); each outcome's value is a dict by call name."""
-        jobs = [(c, name, fn) for c in self.clients for name, fn in calls.items()]
+        its slowest call, not their sum); each outcome's value is a dict by call name.
+
+        ``then(outcome)``: run for each controller as soon as all its calls have answered (or
+        one failed), on the thread that received its last answer: a page builds one
+        controller's part while it still waits for another's.
+
+        A call with a ``peek(client)`` (a :class:`Cached` one) whose answer the portal already
+        holds is answered on this thread: handing it to a worker would cost more than it does.
+        The first call that must reach a controller runs on this thread too, the others in
+        the pool, so a page with one call per controller uses one worker per extra controller.
+        A token refused anywhere still ends the session, raised once every call has returned."""
 
         def run(job):
             client, name, fn = job
@@ -250,15 +274,61 @@ class Controllers:
             except BackendError as exc:
                 return client, name, None, f"{client.name} refused: {exc.message}"
 
-        if len(jobs) == 1:
-            results = [run(jobs[0])]
-        else:
-            results = [f.result() for f in [self.pool.submit(run, j) for j in jobs]]
         outcomes = {c.id: Outcome(c, {}) for c in self.clients}
-        for client, name, value, error in results:
-            outcome = outcomes[client.id]
-            if error and outcome.error is None:
-                outcome.error, outcome.value = error, None
-            elif outcome.error is None:
-                outcome.value[name] = value
+        waiting = {c.id: len(calls) for c in self.clients}
+        lock = threading.Lock()
+
+        def settle(result) -> None:
+            client, name, value, error = result
+            with lock:
+                outcome = outcomes[client.id]
+                if error and outcome.error is None:
+                    outcome.error, outcome.value = error, None
+                elif outcome.error is None:
+                    outcome.value[name] = value
+                waiting[client.id] -= 1
+                complete = waiting[client.id] == 0
+            if complete and then is not None:
+                then(outcome)
+
+        def fetch(job) -> None:
+            settle(run(job))
+
+        jobs, held = [], []
+        for client in self.clients:
+            for name, fn in calls.items():
+                peek = getattr(fn, "peek", None)
+                value = peek(client) if peek is not None else None
+                if value is None:
+                    jobs.append((client, name, fn))
+                else:
+                    held.append((client, name, value, None))
+        futures = [self.pool.submit(fetch, job) for job in jobs[1:]]
+        failure = None
+        try:  # the answers already held, then this thread's own call
+            for result in held:
+                settle(result)
+            if jobs:
+                fetch(jobs[0])
+        except BaseException as exc:  # raised below, once the other calls have returned
+            failure = exc
+        for future in futures:
+            try:
+                future.result()
+            except BaseException as exc:
+                failure = failure or exc
+        if failure is not None:
+            raise failure
         return [outcomes[c.id] for c in self.clients]
+
+
+class Cached:
+    """A page's call (``fn(client)``) whose answer the portal may already hold: ``peek(client)``
+    gives it without a backend call, or None. ``Controllers.gather`` uses that to answer it
+    on the page's own thread."""
+
+    def __init__(self, fn: Callable[[ControllerClient], Any], peek: Callable[..., Any]):
+        self.fn, self.peek = fn, peek
+
+    def __call__(self, client: ControllerClient) -> Any:
+        return self.fn(client)

@@ -9,7 +9,7 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 
 from cloudportal.clients.cloudauth import ICloudAuth
-from cloudportal.clients.controller import IControllers
+from cloudportal.clients.controller import Cached, IControllers
 from cloudportal.errors import BackendError
 from cloudportal.forms import Form
 from cloudportal.nodes.cards import NodeUrls, cards
@@ -27,17 +27,17 @@ from common.params import path_int, path_uuid
 
 PAGE_CALLS = {
     "instances": lambda c: c.instances(),
-    "flavors": lambda c: c.flavors(),
-    "images": lambda c: c.images(),
+    "flavors": Cached(lambda c: c.flavors(), lambda c: c.held("flavors")),
+    "images": Cached(lambda c: c.images(), lambda c: c.held("images")),
     "users": lambda c: c.system_users(),
 }
-# My Login Nodes shows the newest this many live nodes per controller (as Horizon pages its
-# instances at 20), and every one with ?show=all.
-PAGE_SIZE = 20
 # The list page of a caller who manages nobody: their system-account listing holds only their own
 # account, which the portal keeps briefly (ControllerClient.own_system_account); so the page costs
 # one call per controller, the instances, once the VM types and images are cached too.
-OWN_ACCOUNT_CALLS = {**PAGE_CALLS, "users": lambda c: c.own_system_account()}
+OWN_ACCOUNT_CALLS = {
+    **PAGE_CALLS,
+    "users": Cached(lambda c: c.own_system_account(), lambda c: c.held("own-account")),
+}
 
 
 def controller_of(request):
@@ -115,8 +115,9 @@ def list_nodes(request):
     me = request.identity
     show_all = showing_all(request)
     calls = dict(PAGE_CALLS if me.is_account_owner else OWN_ACCOUNT_CALLS)
-    # One call per controller either way: the newest PAGE_SIZE live nodes, or all of them.
-    limit = None if show_all else PAGE_SIZE
+    # One call per controller either way: the newest nodes.page_size live nodes, or all of them.
+    page_size = request.registry["scm.settings"].nodes_page_size
+    limit = None if show_all else page_size
     calls["instances"] = lambda c: c.live_instances(limit)
     if storage_mgmt:  # the $HOME volume is a prerequisite of a new node: say when it is missing
         calls["volumes"] = lambda c: c.volumes(me.userid)
@@ -125,28 +126,30 @@ def list_nodes(request):
         # Cloud Auth's list of my users is asked while the controllers answer, not after them.
         cloudauth = request.find_service(ICloudAuth)
         managed = request.registry["scm.portal.pool"].submit(cloudauth.managed_users, me.userid)
-    outcomes = request.find_service(IControllers).gather(calls)
-    for outcome in outcomes:
-        outcome.total = 0
-        if outcome.ok:
-            outcome.total, outcome.value["instances"] = outcome.value["instances"]
-    outcomes = views_of(request, outcomes, managed.result() if managed is not None else None)
-    for outcome in outcomes:
-        outcome.missing = (
-            missing_before_create(outcome.view, outcome.value.get("volumes"), storage_mgmt)
-            if outcome.ok
-            else []
+
+    def build(outcome) -> None:
+        """One controller's part of the page, built as soon as it has answered (while the page
+        may still wait for another controller)."""
+        outcome.view, outcome.total, outcome.missing, outcome.cards = None, 0, [], []
+        if not outcome.ok:
+            return
+        outcome.total, outcome.value["instances"] = outcome.value["instances"]
+        views_of(request, [outcome], managed.result() if managed is not None else None)
+        outcome.missing = missing_before_create(
+            outcome.view, outcome.value.get("volumes"), storage_mgmt
         )
-        outcome.cards = (
-            cards(outcome.view, NodeUrls(request, outcome.controller.id)) if outcome.ok else []
-        )
+        outcome.cards = cards(outcome.view, NodeUrls(request, outcome.controller.id))
+
+    outcomes = request.find_service(IControllers).gather(calls, then=build)
     return {
         "outcomes": outcomes,
         "scw": scw_mode(request),
         "scw_why": MASQUERADE_REASON,
         "show_all": show_all,
-        "more": any(o.total > PAGE_SIZE for o in outcomes),
-        "page_size": PAGE_SIZE,
+        # The Delete link of a card on the full list: its confirmation comes back to it.
+        "delete_query": "?show=all" if show_all else "",
+        "more": any(o.total > page_size for o in outcomes),
+        "page_size": page_size,
     }
 
 
@@ -251,7 +254,9 @@ def delete_confirm(request):
     node = view.node(raw)
     if not node.can_delete:
         request.response.status = 403
-    return {"controller": client, "node": node}
+    query = {"show": "all"} if showing_all(request) else {}
+    back = request.route_path("nodes", _query=query, _anchor=f"node-{node.id}")
+    return {"controller": client, "node": node, "show_all": bool(query), "back": back}
 
 
 @view_config(route_name="nodes.delete", request_method="POST", permission="portal")
@@ -266,7 +271,7 @@ def delete_node(request):
         request.session.flash(f"Delete refused: {exc.message}", "error")
     else:
         request.session.flash(f"{node.get('hostname', node_id)} is being deleted.")
-    return HTTPFound(request.route_url("nodes", _anchor=f"cc-{client.id}"))
+    return back_to_list(request, f"cc-{client.id}")
 
 
 @view_config(route_name="nodes.acl", request_method="POST", permission="portal")

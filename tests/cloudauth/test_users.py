@@ -401,3 +401,36 @@ def test_superuser_list_searches_sorts_and_pages(testapp, users):
         assert words in testapp.get("/user/list", bad, headers=headers, status=400).json["message"]
     # without the new parameters the list is as before: everyone
     assert page()["total"] == 14
+
+
+def test_a_directory_users_name_and_email_stay_the_directorys(testapp, users):
+    """LDAP and SSO logins write the user's name and email again each time: a change through
+    the API would silently come undone, so it is refused with where to make it. The same
+    values sent back, and every other field, still pass."""
+    admin = users.token(users.admin())
+    for source, where in (("ldap", "the LDAP directory"), ("sso", "the SSO identity provider")):
+        made = testapp.post(
+            "/user/create",
+            {
+                "email": f"Dir.{source}@example.com",
+                "name": "Dee Rectory",
+                "registration_source": source,
+            },
+            headers=admin,
+            status=201,
+        ).json["data"]
+        update = f"/user/update/{made['id']}"
+        for change in ({"name": "Someone Else"}, {"email": f"other.{source}@example.com"}):
+            refused = testapp.post(update, change, headers=admin, status=409).json
+            field = next(iter(change))
+            assert refused["message"] == f"this user's {field} comes from {where}; change it there"
+        unchanged = {"name": "Dee Rectory", "email": f"dir.{source}@EXAMPLE.com", "active": "0"}
+        body = testapp.post(update, unchanged, headers=admin, status=200).json["data"]
+        assert (body["name"], body["email"], body["active"]) == (
+            "Dee Rectory",
+            f"Dir.{source}@example.com",
+            0,
+        )
+    local = users.make()
+    renamed = testapp.post(f"/user/update/{local.id}", {"name": "New Name"}, headers=admin).json
+    assert renamed["data"]["name"] == "New Name"

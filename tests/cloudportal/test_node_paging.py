@@ -1,6 +1,6 @@
-"""My Login Nodes shows the newest live nodes of each location (PAGE_SIZE, 20 on a site), with
-"Show all"; either way one listing call per controller, and a form sent from the full list
-comes back to the full list. Here the page size is 2, so three nodes make a second page."""
+"""My Login Nodes shows the newest live nodes of each location (``nodes.page_size``, 20 by
+default), with "Show all"; either way one listing call per controller, and a form sent from the
+full list (a delete's confirmation too) comes back to the full list. Here the page size is 2, so three nodes make a second page."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import re
 
 import pytest
 
-from cloudportal.nodes import views
 from tests.cloudportal.test_accounts_and_nodes import choices, node_of, press, set_up_account
 
 
@@ -30,15 +29,16 @@ def create_nodes(browser, count: int) -> list[str]:
     return made
 
 
-@pytest.fixture
-def small_pages(monkeypatch):
-    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+@pytest.fixture(scope="module")
+def small_pages(make_portal):
+    """A portal whose My Login Nodes shows the 2 newest nodes per controller."""
+    return make_portal(**{"nodes.page_size": "2"})
 
 
 def test_the_newest_nodes_first_then_all_of_them_at_one_call_per_controller(
     small_pages, new_browser, owner, wait_for
 ):
-    browser = new_browser(owner)
+    browser = new_browser(owner, small_pages)
     set_up_account(browser)
     made = create_nodes(browser, 3)  # oldest first
 
@@ -59,8 +59,18 @@ def test_the_newest_nodes_first_then_all_of_them_at_one_call_per_controller(
     back = press(browser, made[0], "Power off", show="all")
     assert back.location.endswith(f"/nodes?show=all#node-{made[0]}")
 
+    # Delete, from the full list: its link, the confirmation's Cancel and the delete itself
+    # all come back to the full list; from the first page they come back to the first page.
+    delete = f"/nodes/1/{made[2]}/delete"
+    assert f'href="{delete}?show=all"' in everything.text
+    assert f'href="{delete}"' in page.text
+    confirm = browser.get(delete + "?show=all")
+    assert f'href="/nodes?show=all#node-{made[2]}">Cancel' in confirm.text
+    assert 'name="show" value="all"' in confirm.text
+    assert f'href="/nodes#node-{made[2]}">Cancel' in browser.get(delete).text
+    back = browser.post(delete, {"show": "all"})
+    assert back.status_int == 302 and back.location.endswith("/nodes?show=all#cc-1")
     # A deleted node is neither on the first page nor in its count.
-    browser.post(f"/nodes/1/{made[2]}/delete")
     node_of(browser, wait_for, {"DELETED"}, made[2])
     page = browser.get("/nodes")
     assert shown(page) == [made[1], made[0]] and "Showing the" not in page.text

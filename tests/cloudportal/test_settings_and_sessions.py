@@ -30,6 +30,8 @@ def test_production_ini_parses_with_safe_defaults():
     assert settings.session.url.startswith("redis://")
     assert settings.controllers[0].backend.url == "https://cc1.scm.example.com:443/v1"
     assert settings.controllers[0].name == "Penguin West"
+    assert settings.nodes_page_size == 20
+    assert PortalSettings.from_raw(BASE).nodes_page_size == 20  # the default, when left out
 
 
 def test_demo_ini_parses(tmp_path):
@@ -65,6 +67,8 @@ def test_demo_ini_parses(tmp_path):
         ({"session.url": "file:///tmp/x"}, "session.url"),
         ({"session.idle_timeout": "soon"}, "session.idle_timeout"),
         ({"sqlalchemy.url": ""}, "sqlalchemy.url"),
+        ({"nodes.page_size": "0"}, "nodes.page_size"),
+        ({"nodes.page_size": "twenty"}, "nodes.page_size"),
     ],
 )
 def test_a_bad_setting_is_refused_by_name(change, named):

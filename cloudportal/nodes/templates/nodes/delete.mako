@@ -5,7 +5,7 @@
 % if not node.can_delete:
 <h1>${node.hostname or node.id} cannot be deleted by you</h1>
 <div class="alert alert-warning" role="alert">${node.denied}</div>
-<p><a href="${request.route_path('nodes', _anchor='node-' + node.id)}">Back to My Login Nodes</a></p>
+<p><a href="${back}">Back to My Login Nodes</a></p>
 % else:
 <h1>Delete ${node.hostname or node.id}?</h1>
 <div class="alert alert-danger" role="alert">
@@ -15,7 +15,10 @@
 <p>Server Instance Id: ${node.id} · Status: ${node.label}</p>
 <form method="post" action="${request.route_path('nodes.delete', cc=controller.id, instance=node.id)}">
   ${f.csrf()}
+  % if show_all:
+  <input type="hidden" name="show" value="all">
+  % endif
   <button type="submit" class="btn btn-danger">Delete ${node.hostname or node.id}</button>
-  <a class="btn btn-link" href="${request.route_path('nodes')}">Cancel</a>
+  <a class="btn btn-link" href="${back}">Cancel</a>
 </form>
 % endif

@@ -100,7 +100,7 @@
 % endif
 % endif
 % if node.can_delete:
-<a class="btn btn-outline-danger btn-sm" href="${c.urls['delete']}">Delete<span class="sr-only"> ${c.hostname}</span></a>
+<a class="btn btn-outline-danger btn-sm" href="${c.urls['delete']}${delete_query}">Delete<span class="sr-only"> ${c.hostname}</span></a>
 % else:
 <button type="button" class="btn btn-outline-danger btn-sm" disabled aria-describedby="why-${c.id}">Delete<span class="sr-only"> ${c.hostname} (not allowed)</span></button>
 % endif
