@@ -66,6 +66,7 @@ PASSWORD = "long enough pw"  # noqa: S105 (tests.live's users)
 
 COUNTS_PATH = "/_bench/calls"
 PAGES = ("/nodes", "/nodes?show=all")
+PAGE_SIZE = 20  # the portal's nodes.page_size (its default), set below
 
 
 class Counting:
@@ -301,6 +302,7 @@ def start_system(tmp: Path, nodes: int, portal_threads: int):
         "session.url": "memory://bench",  # in the portal's own process
         "session.cookie_secure": "false",
         "site.url": "http://127.0.0.1",  # links in mails (the bench sends none)
+        "nodes.page_size": str(PAGE_SIZE),
     }
     for cc, url in controllers.items():
         settings[f"cloudcon.{cc}.name"] = f"Penguin {'West' if cc == '1' else 'East'}"
@@ -464,8 +466,6 @@ def main(argv=None) -> int:
         api, both = percentiles(api_samples), percentiles(both_samples)
         seq = percentiles(seq_samples)
         half = args.nodes // 2 + args.nodes % 2
-        from cloudportal.nodes.views import PAGE_SIZE
-
         shown = min(PAGE_SIZE, half)
         print(f"alone ({len(api_samples)} requests each, in turns of 10), ms:")
         print(f"  raw API, the user's {args.nodes} nodes: GET /server-instance of both controllers")

@@ -1,6 +1,7 @@
 """My Login Nodes shows the newest live nodes of each location (``nodes.page_size``, 20 by
 default), with "Show all"; either way one listing call per controller, and a form sent from the
-full list (a delete's confirmation too) comes back to the full list. Here the page size is 2, so three nodes make a second page."""
+full list (a delete's confirmation too) comes back to the full list. Here the page size is 2, so
+three nodes make a second page."""
 
 from __future__ import annotations
 
