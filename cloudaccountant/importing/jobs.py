@@ -274,7 +274,7 @@ class JobImporter:
         self._written += len(batch)
         table = Job.__table__
         with self.engine.begin() as conn:
-            self._extend(conn, int(longest.total_seconds()))
+            extend_longest(conn, self.cc_id, self.resource_type, int(longest.total_seconds()))
             if self._load:
                 self._load_batch(conn, batch, sample)
                 return len(batch)
@@ -301,37 +301,6 @@ class JobImporter:
                     conn, mysql_upsert_sql(table, JOB_COLUMNS, JOB_CHANGING, ",".join(chunk))
                 )
         return len(batch)
-
-    def _extend(self, conn: Connection, seconds: int) -> None:
-        """Raise this source's longest job to ``seconds`` (in the batch's transaction)."""
-        extents = JobExtent.__table__
-        values = {
-            "resource_type": self.resource_type,
-            "cloud_controller_id": self.cc_id,
-            "longest_seconds": seconds,
-        }
-        if self._mysql:
-            from sqlalchemy.dialects.mysql import insert
-
-            stmt = insert(extents).values(values)
-            stmt = stmt.on_duplicate_key_update(
-                longest_seconds=func.greatest(
-                    extents.c.longest_seconds, stmt.inserted.longest_seconds
-                )
-            )
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-
-            stmt = insert(extents).values(values)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["resource_type", "cloud_controller_id"],
-                set_={
-                    "longest_seconds": func.max(
-                        extents.c.longest_seconds, stmt.excluded.longest_seconds
-                    )
-                },
-            )
-        conn.execute(stmt)
 
     def _load_batch(
         self,
@@ -419,6 +388,39 @@ class JobImporter:
                 # one day's range of ended_at.
                 conn.exec_driver_sql("ANALYZE TABLE jobs")
         rebuild_days(self.engine, self.cc_id, self.resource_type, self.tz, first, last)
+
+
+def extend_longest(
+    conn: Connection, cloud_controller_id: int, resource_type: str, seconds: int
+) -> None:
+    """Raise the source's longest job (``job_extents``) to ``seconds`` if it is shorter; call it
+    in the transaction that writes the jobs, so that no reader sees a job longer than it."""
+    extents = JobExtent.__table__
+    values = {
+        "resource_type": resource_type,
+        "cloud_controller_id": cloud_controller_id,
+        "longest_seconds": seconds,
+    }
+    if conn.dialect.name == "mysql":
+        from sqlalchemy.dialects.mysql import insert
+
+        stmt = insert(extents).values(values)
+        stmt = stmt.on_duplicate_key_update(
+            longest_seconds=func.greatest(extents.c.longest_seconds, stmt.inserted.longest_seconds)
+        )
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+
+        stmt = insert(extents).values(values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["resource_type", "cloud_controller_id"],
+            set_={
+                "longest_seconds": func.max(
+                    extents.c.longest_seconds, stmt.excluded.longest_seconds
+                )
+            },
+        )
+    conn.execute(stmt)
 
 
 @contextlib.contextmanager

@@ -44,7 +44,7 @@ from cloudaccountant.summaries.services import (
     decode_cursor,
     encode_cursor,
 )
-from cloudaccountant.usage.models import DAILY_TABLES, Job
+from cloudaccountant.usage.models import DAILY_TABLES, Job, JobExtent
 
 STREAM_BATCH = 2000  # rows the driver hands over at a time (server-side cursor)
 SORT_ROW = 8192  # bytes: more than a job's row and the detail's sort key together
@@ -156,9 +156,17 @@ class ReportService:
         The period is that of the job's end (a job ending at a boundary belongs to the period
         before, as on import), found by a balanced tree of comparisons with the periods' bounds
         (UTC instants computed here for the zone): ~log2(periods) comparisons a row, not one per
-        period; a job ran inside one period when the tree puts its start in the same one."""
+        period; a job ran inside one period when the tree puts its start in the same one.
+
+        The index range ends at ``last`` plus the longest job (``_longest``): a job that started
+        before ``last`` ended by then, so the later jobs of an old range's users are not read."""
         jobs = Job.__table__
         first, last = range_bounds(query.start_date, query.end_date, self.tz)
+        ran = [jobs.c.ended_at > first, jobs.c.started_at < last]
+        longest = self._longest(query)
+        # (A bound past the year 9999 would bound nothing.)
+        if longest is not None and longest < (dt.datetime.max - last).total_seconds():
+            ran.append(jobs.c.ended_at <= last + dt.timedelta(seconds=longest))
         periods = _periods(query.start_date, query.end_date, query.granularity)
         bounds = [day_bounds(day, self.tz)[0] for _, _, day in periods[1:]]
         keys = [jobs.c[GROUPINGS["job"][g]] for g in query.group_by]
@@ -174,7 +182,7 @@ class ReportService:
             func.min(jobs.c.started_at).label("started_at"),
             func.min(jobs.c.ended_at).label("ended_at"), func.min(jobs.c.cores).label("cores"),
             func.min(jobs.c.gpus).label("gpus"), *(k.label(f"key_{n}") for n, k in enumerate(keys)),
-        ).where(jobs.c.ended_at > first, jobs.c.started_at < last)  # fmt: skip
+        ).where(*ran)  # fmt: skip
         # By the labels: the trees are not written (nor evaluated) a second time.
         by = [literal_column("period_index"), literal_column("item"), *keys]
         grouped = self._filters(grouped, jobs, query).group_by(*by).subquery("grouped")
@@ -214,6 +222,21 @@ class ReportService:
                 day = local_date(ended - JUST_BEFORE, self.tz)
                 cell_of(*period_of(day, query.granularity), key).jobs += 1
         return cells
+
+    def _longest(self, query: ReportQuery) -> int | None:
+        """The longest job (seconds) of every scheduler source the query may count: of all of
+        them, or of the one controller's (``_filters`` narrows by nothing else that names a
+        source). None where no source has a row: no bound then, as in ``job_days``.
+
+        Every source with stored jobs has its row: the importer, the only writer of ``jobs``,
+        raises it in each batch's transaction, and migration 0005 filled it for the jobs stored
+        before. It is read in the transaction that reads the jobs (one snapshot under
+        REPEATABLE READ), so no job the read sees is longer than it."""
+        extents = JobExtent.__table__
+        stmt = select(func.max(extents.c.longest_seconds))
+        if query.cloud_controller_id is not None:
+            stmt = stmt.where(extents.c.cloud_controller_id == query.cloud_controller_id)
+        return self.db.execute(stmt).scalar()
 
     def _filters(self, stmt, table, query: ReportQuery):
         if query.cloud_controller_id is not None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from cloudaccountant.importing.jobs import extend_longest
 from cloudaccountant.usage.models import Job, JobDaily
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -21,6 +23,22 @@ def d(text: str) -> dt.date:
 
 def t(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text)
+
+
+def add_jobs(session, rows: Iterable[Job]) -> None:
+    """Add ``rows`` to ``session`` and raise their sources' longest jobs with them, as the
+    importer does in each batch's transaction (production stores jobs only through it, and the
+    job report bounds its read by these lengths)."""
+    rows = list(rows)
+    session.add_all(rows)
+    longest: dict[tuple[int, str], int] = {}
+    for job in rows:
+        source = (job.cloud_controller_id, job.resource_type)
+        seconds = int((job.ended_at - job.started_at).total_seconds())
+        longest[source] = max(longest.get(source, 0), seconds)
+    connection = session.connection()
+    for (cloud_controller_id, resource_type), seconds in longest.items():
+        extend_longest(connection, cloud_controller_id, resource_type, seconds)
 
 
 def daily_jobs(engine) -> dict[tuple, tuple[int, int]]:

@@ -22,7 +22,7 @@ from cloudaccountant.usage.models import (
 )
 from common.cache import cache_from_url
 from tests.cloudaccountant.cloudauth_live import start_cloudauth
-from tests.cloudaccountant.helpers import d, t
+from tests.cloudaccountant.helpers import add_jobs, d, t
 
 REDIS_URL = os.environ.get("SCM_TEST_REDIS_URL")
 
@@ -87,15 +87,14 @@ def rows(live, acct_session_factory):
             resource_type="server_instance", instance_id="i" * 32, flavor_id="m1", seconds=5400,
         )
     )  # fmt: skip
-    session.add(
-        Job(
-            cloud_controller_id=2, resource_type="slurm", cluster="hpc", job_id="42",
-            array_index=-1, submitted_at=t("2026-03-01T08:00"), started_at=t("2026-03-01T09:00"),
-            ended_at=t("2026-03-02T01:00"), system_username="plain",
-            cloud_auth_userid=ids["plain"], account="a", queue="normal", name="ジョブ", cores=4,
-            nodes=1, gpus=0, state="COMPLETED", core_seconds=4 * 16 * 3600,
-        )
+    job = Job(
+        cloud_controller_id=2, resource_type="slurm", cluster="hpc", job_id="42",
+        array_index=-1, submitted_at=t("2026-03-01T08:00"), started_at=t("2026-03-01T09:00"),
+        ended_at=t("2026-03-02T01:00"), system_username="plain", cloud_auth_userid=ids["plain"],
+        account="a", queue="normal", name="ジョブ", cores=4, nodes=1, gpus=0, state="COMPLETED",
+        core_seconds=4 * 16 * 3600,
     )  # fmt: skip
+    add_jobs(session, [job])
     session.commit()
     return session
 

@@ -20,7 +20,7 @@ from cloudaccountant.reports import packed
 from cloudaccountant.usage.models import Job, ServerInstanceDaily, StorageDaily
 from common.cache import cache_from_url
 from tests.cloudaccountant.cloudauth_live import start_cloudauth
-from tests.cloudaccountant.helpers import d, t
+from tests.cloudaccountant.helpers import add_jobs, d, t
 
 REDIS_URL = os.environ.get("SCM_TEST_REDIS_URL")
 GB = 1024**3
@@ -83,7 +83,8 @@ def jobs(live, acct_session_factory):
     """
     ids = live.ids
     session = acct_session_factory()
-    session.add_all(
+    add_jobs(
+        session,
         [
             _job(ids["managed1"], "1", "2026-03-08T04:00", "2026-03-08T05:00", 1),
             _job(ids["managed1"], "2", "2026-03-08T05:00", "2026-03-09T04:00", 2),
@@ -140,10 +141,12 @@ def test_jobs_at_every_midnight_of_ten_days_fall_on_the_right_day(app, live, acc
         return moment.isoformat(timespec="minutes")
 
     session = acct_session_factory()
+    rows = []
     for day in range(1, 11):
-        session.add(_job(owner, f"a{day}", local(day, 22), local(day + 1, 0), 1))
-        session.add(_job(owner, f"b{day}", local(day, 0), local(day, 1), 1))
-    session.add(_job(owner, "c", local(3, 23), local(5, 1), 1))
+        rows.append(_job(owner, f"a{day}", local(day, 22), local(day + 1, 0), 1))
+        rows.append(_job(owner, f"b{day}", local(day, 0), local(day, 1), 1))
+    rows.append(_job(owner, "c", local(3, 23), local(5, 1), 1))
+    add_jobs(session, rows)
     session.commit()
     data = _report(
         app, live, "owner", start_date="2026-05-01", end_date="2026-05-10", granularity="day"
@@ -411,13 +414,14 @@ def many_rows(live, acct_session_factory):
     June 2026, EDT), from local noon for 1 to 12 hours."""
     session = acct_session_factory()
     noon = dt.datetime(2026, 5, 1, 16)  # 12:00 EDT
+    rows = []
     for day in range(60):
         for q in range(12):
             start = noon + dt.timedelta(days=day)
             end = start + dt.timedelta(hours=q + 1)
-            job = _job(live.ids["managed1"], f"m{day}-{q}", f"{start:%Y-%m-%dT%H:%M}",
-                       f"{end:%Y-%m-%dT%H:%M}", 1, queue=f"q{q:02d}")  # fmt: skip
-            session.add(job)
+            rows.append(_job(live.ids["managed1"], f"m{day}-{q}", f"{start:%Y-%m-%dT%H:%M}",
+                             f"{end:%Y-%m-%dT%H:%M}", 1, queue=f"q{q:02d}"))  # fmt: skip
+    add_jobs(session, rows)
     session.commit()
     expected = {
         ((dt.date(2026, 5, 1) + dt.timedelta(days=day)).isoformat(), f"q{q:02d}"): (1, q + 1.0)
