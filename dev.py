@@ -52,9 +52,20 @@ def install() -> None:
     # setuptools 82 dropped pkg_resources, which pyramid 2.1 imports (it requires setuptools<82):
     # upgrading past it here would leave the venv without pkg_resources until the next line
     # downgrades it again.
-    subprocess.run([*pip, "--upgrade", "pip", "setuptools>=68,<82", "wheel"], check=True)
-    subprocess.run([*pip, "-e", f"{ROOT}[test]"], check=True)
+    print("dev.py: installing SCM and its dependencies into .venv (a minute or two, once)")
+    _quiet([*pip, "--upgrade", "pip", "setuptools>=68,<82", "wheel"])
+    _quiet([*pip, "-e", f"{ROOT}[test]"])
     STAMP.write_text(digest)
+
+
+def _quiet(command: list[str]) -> None:
+    """Run an install step, its output shown only if it fails: pip and the build backend print
+    notices (a build's "Editable installation" warning, a site pip.conf's missing index) that
+    say nothing to someone starting the demo."""
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode:
+        sys.stderr.write(done.stdout + done.stderr)
+        _fail(f"installing failed (exit {done.returncode}): {' '.join(command[3:])}")
 
 
 def main(argv: list[str]) -> int:
