@@ -52,7 +52,8 @@ def install() -> None:
     # setuptools 82 dropped pkg_resources, which pyramid 2.1 imports (it requires setuptools<82):
     # upgrading past it here would leave the venv without pkg_resources until the next line
     # downgrades it again.
-    print("dev.py: installing SCM and its dependencies into .venv (a minute or two, once)")
+    # On stderr: the demo's first line on stdout is where to log in.
+    print("dev.py: installing SCM and its dependencies into .venv (once)", file=sys.stderr)
     _quiet([*pip, "--upgrade", "pip", "setuptools>=68,<82", "wheel"])
     _quiet([*pip, "-e", f"{ROOT}[test]"])
     STAMP.write_text(digest)
