@@ -146,6 +146,9 @@ def list_nodes(request):
         "scw": scw_mode(request),
         "scw_why": MASQUERADE_REASON,
         "show_all": show_all,
+        # A node's ACL names the owner's managed users: a user who can have none (not an
+        # account owner or the superuser) gets no "Manage ACLs" section that can only be empty.
+        "acl": me.is_account_owner,
         # The Delete link of a card on the full list: its confirmation comes back to it.
         "delete_query": "?show=all" if show_all else "",
         "more": any(o.total > page_size for o in outcomes),

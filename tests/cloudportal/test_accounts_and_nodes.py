@@ -151,6 +151,8 @@ def test_login_node_lifecycle_create_active_power_off_on_delete(owner_browser, w
     assert owner_browser.get("/nodes").headers["X-SCM-Backend-Calls"] == calls_without_nodes
     page = owner_browser.get("/nodes")
     assert f'data-poll="/nodes/1/{node}/status"' in page.text  # the page polls it while busy
+    card = page.text.split(f'id="node-{node}"')[1].split("</article>")[0]
+    assert "Manage ACLs / User Permissions" in card  # an account owner may share it
     status = node_of(owner_browser, wait_for, {"ACTIVE"}, node)
     assert status["public_ip"]
     page = owner_browser.get("/nodes")
@@ -247,6 +249,12 @@ def test_a_users_own_system_account_is_kept_briefly_and_never_anothers(
     assert calls(browser) == cold - 3
     page = browser.get("/nodes")
     assert "Create your system account" not in page.text and "+ Create a Login Node" in page.text
+
+    # A user who manages nobody (not an account owner) gets no ACL section on their own node:
+    # it names an owner's users, so for them it could only ever be empty.
+    node = create_node(browser)
+    card = browser.get("/nodes").text.split(f'id="node-{node}"')[1].split("</article>")[0]
+    assert f'href="/nodes/1/{node}/delete"' in card and "Manage ACLs" not in card
 
     # Another user's page never shows the first one's account.
     other = cloudauth.user()

@@ -111,7 +111,7 @@
 % if scw == 'masquerade' and node.workstation and node.can_login and node.status == 'ACTIVE':
 <p class="small text-muted mt-1 mb-0" id="scw-why-${c.id}">${scw_why}</p>
 % endif
-% if node.can_manage:
+% if node.can_manage and acl:
 <details class="portal-acl mt-3"><summary>Manage ACLs / User Permissions</summary>
 <p class="small text-muted">Manage permissions for your users on this server instance.</p>
 % if not c.candidates:
