@@ -12,6 +12,9 @@ table: rebuilding it can never double-count. Each day is one ``INSERT ... SELECT
 after a ``DELETE``, in one transaction (a reader never sees half a day); no job row comes
 through Python. The read is one index range of ``ended_at``: from the day's start to its end
 plus the source's longest job (``job_extents``), past which no job can have run into the day.
+
+Two imports of one source may rebuild the same day at once (cron over a manual re-import): the
+day ends as the two run one after the other leave it (see ``_rebuild_day``).
 """
 
 from __future__ import annotations
@@ -34,11 +37,13 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from cloudaccountant.importing.days import day_bounds, days
 from cloudaccountant.usage.models import Job, JobDaily, JobExtent
+from common.db import is_retryable
 
 
 class seconds_between(FunctionElement):
@@ -63,9 +68,14 @@ def _seconds_sqlite(element, compiler, **kw):
 
 # Days rebuilt at once on MariaDB, each on its own connection: one statement runs on one core of
 # the server, so a range of days goes about twice as fast on two. Days never share rows, and under
-# READ COMMITTED their DELETEs and INSERTs take no gap locks, so they cannot block each other.
+# READ COMMITTED their DELETEs and INSERTs take no gap locks, so they cannot block each other
+# (another import's rebuild of the same day can: see _rebuild_day).
 # SQLite has one writer: one day at a time.
 MYSQL_WORKERS = 2
+# Tries of one day's transaction when a concurrent rebuild of the same day made it fail.
+DAY_ATTEMPTS = 5
+# MariaDB's duplicate key: another import inserted the day's rows after this one's DELETE.
+ER_DUP_ENTRY = 1062
 
 
 def rebuild_days(
@@ -78,17 +88,8 @@ def rebuild_days(
 ) -> None:
     """Replace the source's daily job rows of ``first``..``last`` (local dates), each day in its
     own transaction."""
-    extents = JobExtent.__table__
-    with engine.connect() as conn:
-        longest = conn.execute(
-            select(extents.c.longest_seconds).where(
-                extents.c.cloud_controller_id == cloud_controller_id,
-                extents.c.resource_type == resource_type,
-            )
-        ).scalar()
-        conn.rollback()
     todo = [
-        (engine, cloud_controller_id, resource_type, day, *day_bounds(day, timezone), longest)
+        (engine, cloud_controller_id, resource_type, day, *day_bounds(day, timezone))
         for day in reversed(list(days(first, last)))
     ]
     if engine.dialect.name != "mysql" or len(todo) < 2:
@@ -107,11 +108,38 @@ def _rebuild_day(
     day: dt.date,
     start: dt.datetime,
     end: dt.datetime,
-    longest: int | None,
 ) -> None:
     """Replace one day's rows (``[start, end)`` in UTC) in one transaction: readers never see
-    half a day."""
-    jobs, daily = Job.__table__, JobDaily.__table__
+    half a day.
+
+    Another import of the same source may rebuild the day at the same moment. On MariaDB (READ
+    COMMITTED: no gap locks) both DELETEs can find the day empty, or the other can insert a row
+    where this DELETE has passed already; the INSERT that comes second then waits for the first
+    transaction and fails on its rows (duplicate key), or the two deadlock. That transaction is
+    rolled back whole and run again: its DELETE now removes the rows the other committed, and
+    its INSERT sums the jobs as they are then. A duplicate key here means only that, as the
+    GROUP BY makes one row per key. SQLite runs one write transaction at a time: there only a
+    lock held past its busy timeout makes a day fail, and it is run again too.
+    """
+    for attempt in range(1, DAY_ATTEMPTS + 1):
+        try:
+            _replace_day(engine, cloud_controller_id, resource_type, day, start, end)
+            return
+        except DBAPIError as exc:
+            code = exc.orig.args[0] if getattr(exc.orig, "args", None) else None
+            if attempt == DAY_ATTEMPTS or not (code == ER_DUP_ENTRY or is_retryable(exc)):
+                raise
+
+
+def _replace_day(
+    engine: Engine,
+    cloud_controller_id: int,
+    resource_type: str,
+    day: dt.date,
+    start: dt.datetime,
+    end: dt.datetime,
+) -> None:
+    jobs, daily, extents = Job.__table__, JobDaily.__table__, JobExtent.__table__
     source = (
         jobs.c.cloud_controller_id == cloud_controller_id,
         jobs.c.resource_type == resource_type,
@@ -124,8 +152,6 @@ def _rebuild_day(
         case((jobs.c.ended_at < day_end, jobs.c.ended_at), else_=day_end),
     )
     ran = [*source, jobs.c.ended_at > day_start, or_(jobs.c.started_at < day_end, inside)]
-    if longest is not None:
-        ran.append(jobs.c.ended_at <= end + dt.timedelta(seconds=longest))
     rows = (
         select(
             literal(day, Date()),
@@ -158,4 +184,16 @@ def _rebuild_day(
                 daily.c.date == day,
             )
         )
+        # The longest job as it is after the DELETE, not as it was when this import began its
+        # days: a concurrent import of the source may since have written a longer job and
+        # rebuilt this day with it, and a rebuild committed after that one must count it too.
+        # (A batch raises the longest in the transaction that writes its jobs.)
+        longest = conn.execute(
+            select(extents.c.longest_seconds).where(
+                extents.c.cloud_controller_id == cloud_controller_id,
+                extents.c.resource_type == resource_type,
+            )
+        ).scalar()
+        if longest is not None:
+            rows = rows.where(jobs.c.ended_at <= end + dt.timedelta(seconds=longest))
         conn.execute(insert(daily).from_select(columns, rows))

@@ -70,21 +70,57 @@ def write_ini(path: Path, settings: dict[str, str]) -> Path:
     return path
 
 
-def write_sacct(path: Path, count: int, users: int = 50) -> Path:
-    """A sacct -P file of ``count`` ended jobs over March 2026 (deterministic)."""
-    header = "JobID|JobIDRaw|Cluster|User|Account|Partition|Submit|Start|End|AllocCPUS|NNodes"
-    header += "|AllocTRES|State|JobName"
+def _march_jobs(count: int, users: int, step: int):
+    """``(n, user, start, end, cores)`` of ``count`` jobs over March 2026 (deterministic), the
+    n-th starting ``n * step`` seconds into the month (wrapping after 29 days)."""
     base = dt.datetime(2026, 3, 1)
+    for n in range(count):
+        start = base + dt.timedelta(seconds=(n * step) % (29 * 86400))
+        end = start + dt.timedelta(seconds=60 + (n * 7919) % 20000)
+        yield n, f"user{n % users}", start, end, 1 + n % 16
+
+
+SACCT_HEADER = (
+    "JobID|JobIDRaw|Cluster|User|Account|Partition|Submit|Start|End|AllocCPUS|NNodes"
+    "|AllocTRES|State|JobName\n"
+)
+
+
+def sacct_line(
+    job_id: str, user: str, start: dt.datetime, end: dt.datetime, cores: int, name: str = "job"
+) -> str:
+    """One ended job as a line of ``sacct -P`` (cluster hpc, partition normal)."""
+    fmt = "%Y-%m-%dT%H:%M:%S"
+    return (
+        f"{job_id}|{job_id}|hpc|{user}|acct|normal|{start.strftime(fmt)}|{start.strftime(fmt)}|"
+        f"{end.strftime(fmt)}|{cores}|1|cpu={cores},node=1|COMPLETED|{name}\n"
+    )
+
+
+def write_sacct(path: Path, count: int, users: int = 50, step: int = 37) -> Path:
+    """A sacct -P file of ``count`` ended jobs over March 2026 (deterministic)."""
     with open(path, "w") as out:
-        out.write(header + "\n")
-        for n in range(count):
-            start = base + dt.timedelta(seconds=(n * 37) % (29 * 86400))
-            end = start + dt.timedelta(seconds=60 + (n * 7919) % 20000)
-            cores = 1 + n % 16
-            fmt = "%Y-%m-%dT%H:%M:%S"
-            out.write(
-                f"{1000 + n}|{1000 + n}|hpc|user{n % users}|acct|normal|"
-                f"{start.strftime(fmt)}|{start.strftime(fmt)}|{end.strftime(fmt)}|{cores}|1|"
-                f"cpu={cores},node=1|COMPLETED|job {n}\n"
-            )
+        out.write(SACCT_HEADER)
+        for n, user, start, end, cores in _march_jobs(count, users, step):
+            out.write(sacct_line(str(1000 + n), user, start, end, cores, f"job {n}"))
+    return path
+
+
+def pbs_line(job_id: str, user: str, start: dt.datetime, end: dt.datetime, cores: int) -> str:
+    """One ended job as a PBS accounting ``E`` record (server pbsserver, queue normal)."""
+    epoch = dt.datetime(1970, 1, 1)
+    started, ended = int((start - epoch).total_seconds()), int((end - epoch).total_seconds())
+    return (
+        f"{end.strftime('%m/%d/%Y %H:%M:%S')};E;{job_id}.pbsserver;user={user} group=users "
+        f"account=acct jobname=job queue=normal ctime={started} qtime={started} "
+        f"etime={started} start={started} exec_host=node1/0-{cores - 1} end={ended} "
+        "Exit_status=0\n"
+    )
+
+
+def write_pbs(path: Path, count: int, users: int = 50, step: int = 37) -> Path:
+    """A PBS accounting log of the same jobs as ``write_sacct`` writes."""
+    with open(path, "w") as out:
+        for n, user, start, end, cores in _march_jobs(count, users, step):
+            out.write(pbs_line(str(1000 + n), user, start, end, cores))
     return path
