@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -431,13 +432,27 @@ def _prompt_handoff(interval: float = 1e-4) -> Iterator[None]:
     Why: the writer spends its time in system calls (PyMySQL sends a LOAD DATA file in 16 KB
     packets, two calls each) and needs the GIL after every one, while the parser holds it all
     the time. At 5 ms a handoff the writer sent a few MB/s and MariaDB waited for its rows, so
-    the two phases ran one after the other; at 0.1 ms the load overlaps the parsing."""
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(min(before, interval))
+    the two phases ran one after the other; at 0.1 ms the load overlaps the parsing.
+
+    The interval is the whole interpreter's: imports overlapping in one process (threads) share
+    it, and the value from before the first is put back when the last ends, not by whichever
+    ends first."""
+    with _HANDOFF["lock"]:
+        if _HANDOFF["users"] == 0:
+            _HANDOFF["before"] = sys.getswitchinterval()
+        _HANDOFF["users"] += 1
+        sys.setswitchinterval(min(sys.getswitchinterval(), interval))
     try:
         yield
     finally:
-        sys.setswitchinterval(before)
+        with _HANDOFF["lock"]:
+            _HANDOFF["users"] -= 1
+            if _HANDOFF["users"] == 0:
+                sys.setswitchinterval(_HANDOFF["before"])
+
+
+# The imports of this process inside _prompt_handoff, and the switch interval from before them.
+_HANDOFF: dict = {"lock": threading.Lock(), "users": 0, "before": None}
 
 
 def _same(name: str) -> str:

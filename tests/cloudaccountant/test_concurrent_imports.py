@@ -217,13 +217,13 @@ class Schedule:
 
 @pytest.fixture
 def schedule(monkeypatch, acct_db):
-    # The importer shortens the interpreter's switch interval while it runs and restores what it
-    # found; two imports on threads of one process may restore each other's value.
+    # The importer shortens the interpreter's switch interval while it runs; the two imports on
+    # threads of this process overlap, and the value from before them is back after both.
     interval = sys.getswitchinterval()
     watched = Schedule(monkeypatch)
     yield watched
     watched.close()
-    sys.setswitchinterval(interval)
+    assert sys.getswitchinterval() == interval
 
 
 @pytest.fixture
