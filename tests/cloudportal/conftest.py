@@ -23,6 +23,8 @@ from cloudcontroller import main as controller_main
 from cloudcontroller.instances.worker import run_worker
 from cloudportal import main as portal_main
 from common.migrations import upgrade
+from openstack_simulator.cli import open_store
+from openstack_simulator.neutron import create_subnet
 from openstack_simulator.testing import SimulatorProcess
 from tests import live
 from tests.cloudcontroller.accounts.helpers import make_root
@@ -52,7 +54,20 @@ def cloudauth(tmp_path_factory, peer_cache):
 
 @pytest.fixture(scope="session")
 def simulator(tmp_path_factory):
-    with SimulatorProcess(tmp_path_factory.mktemp("portal-sim") / "state.sqlite") as sim:
+    """One OpenStack simulator for the portal's tests. Its seeded public network has 10
+    floating IPs; the tests' nodes, never all deleted, need more: a second subnet of 200 on the
+    same network (as a site's pool grows), added the way `openstack-sim pool` writes its state."""
+    state = tmp_path_factory.mktemp("portal-sim") / "state.sqlite"
+    with SimulatorProcess(state) as sim:
+        store = open_store(str(state))
+        public = next(n for n in store.all("network") if n["name"] == "public")
+        create_subnet(
+            store,
+            public["id"],
+            "198.51.100.0/24",
+            "public-more",
+            [{"start": "198.51.100.20", "end": "198.51.100.219"}],
+        )
         yield sim
 
 
