@@ -7,11 +7,20 @@ import re
 import sys
 
 from pyramid.paster import get_appsettings
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from cloudaccountant.settings import AccountantSettings
+from common.db import make_engine
 from common.settings import ConfigError
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Milliseconds an import's write transaction waits for SQLite's write lock; the web apps wait 5 s
+# (common.db). Imports run side by side (cron, one per cluster) and each holds the lock for a
+# batch of jobs or a day at a time; SQLite's busy handler keeps no queue, so an import may wait
+# out several of the others' batches, back to back. A batch job can wait that long; an hour
+# still ends one stuck behind a writer that never commits.
+IMPORT_BUSY_TIMEOUT_MS = 3_600_000
 
 
 class UsageError(Exception):
@@ -27,6 +36,22 @@ def load_settings(ini: str) -> AccountantSettings:
         return AccountantSettings.from_raw(dict(raw))
     except ConfigError as exc:
         raise UsageError(f"{ini}: {exc}") from None
+
+
+def import_engine(url: str) -> Engine:
+    """The accountant's engine for an import script: the web apps' (``make_engine``), except
+    that on SQLite a write waits up to ``IMPORT_BUSY_TIMEOUT_MS`` for the write lock."""
+    engine = make_engine({"sqlalchemy.url": url})
+    if engine.dialect.name == "sqlite":
+        # Runs after make_engine's pragmas (listeners run in the order they were added).
+        event.listen(engine, "connect", _import_busy_timeout)
+    return engine
+
+
+def _import_busy_timeout(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={IMPORT_BUSY_TIMEOUT_MS:d}")
+    cursor.close()
 
 
 def parse_date(text: str, what: str) -> dt.date:

@@ -24,10 +24,10 @@ from cloudaccountant.scripts._cli import (
     add_range_arguments,
     date_range,
     fail,
+    import_engine,
     load_settings,
     report,
 )
-from common.db import make_engine
 
 
 def main(kind: str, prog: str, doc: str, argv=None) -> int:
@@ -60,7 +60,7 @@ def main(kind: str, prog: str, doc: str, argv=None) -> int:
     except UsageError as exc:
         return fail(prog, str(exc))
     url = _bulk_load_url(settings.db_url) if settings.bulk_load else settings.db_url
-    engine = make_engine({"sqlalchemy.url": url})
+    engine = import_engine(url)
     status = 0
     run = RunRecorder(engine, kind)
     try:

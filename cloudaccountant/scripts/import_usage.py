@@ -20,11 +20,11 @@ from cloudaccountant.scripts._cli import (
     add_range_arguments,
     date_range,
     fail,
+    import_engine,
     load_settings,
 )
 from common.clock import system_clock
 from common.console import console_script
-from common.db import make_engine
 
 PROG = "import_usage"
 FAMILIES = (
@@ -51,7 +51,7 @@ def main(argv=None, clock=system_clock) -> int:
             raise UsageError("no sqlalchemy.cloud.<id>.{instances,storage,user_storage}.url is set")
     except UsageError as exc:
         return fail(PROG, str(exc))
-    engine = make_engine({"sqlalchemy.url": settings.db_url})
+    engine = import_engine(settings.db_url)
     status = 0
     run = RunRecorder(engine, "usage", clock)
     try:

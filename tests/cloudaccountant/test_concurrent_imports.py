@@ -98,14 +98,14 @@ class Schedule:
         self._met: set[tuple[str, str]] = set()
         self._barriers = {k: threading.Barrier(2) for k in ("batch", "day", "in_day")}
 
-        make_engine, write, rebuild_day = (
-            _jobs.make_engine,
+        import_engine, write, rebuild_day = (
+            _jobs.import_engine,
             JobImporter._write,
             job_days._rebuild_day,
         )
 
-        def owned_engine(settings):
-            engine = make_engine(settings)
+        def owned_engine(url):
+            engine = import_engine(url)
             self.owner[engine] = threading.current_thread().name
             return engine
 
@@ -127,7 +127,7 @@ class Schedule:
             rebuild_day(engine, cloud_controller_id, resource_type, day, *args)
             self._done(engine, "day", day, start)
 
-        monkeypatch.setattr(_jobs, "make_engine", owned_engine)
+        monkeypatch.setattr(_jobs, "import_engine", owned_engine)
         monkeypatch.setattr(JobImporter, "_write", timed_write)
         monkeypatch.setattr(job_days, "_rebuild_day", timed_day)
         sa.event.listen(Engine, "before_cursor_execute", self._before_statement)
