@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -89,26 +90,30 @@ def rebuild_days(
     """Replace the source's daily job rows of ``first``..``last`` (local dates), each day in its
     own transaction."""
     todo = [
-        (engine, cloud_controller_id, resource_type, day, *day_bounds(day, timezone))
+        DayRebuild(engine, cloud_controller_id, resource_type, day, *day_bounds(day, timezone))
         for day in reversed(list(days(first, last)))
     ]
     if engine.dialect.name != "mysql" or len(todo) < 2:
-        for args in todo:
-            _rebuild_day(*args)
+        for one in todo:
+            _rebuild_day(one)
         return
     with ThreadPoolExecutor(MYSQL_WORKERS, thread_name_prefix="job-days") as pool:
-        for done in [pool.submit(_rebuild_day, *args) for args in todo]:
+        for done in [pool.submit(_rebuild_day, one) for one in todo]:
             done.result()  # raises what the day raised
 
 
-def _rebuild_day(
-    engine: Engine,
-    cloud_controller_id: int,
-    resource_type: str,
-    day: dt.date,
-    start: dt.datetime,
-    end: dt.datetime,
-) -> None:
+class DayRebuild(NamedTuple):
+    """One day of one source to rebuild: the local ``day`` is ``[start, end)`` in UTC."""
+
+    engine: Engine
+    cloud_controller_id: int
+    resource_type: str
+    day: dt.date
+    start: dt.datetime
+    end: dt.datetime
+
+
+def _rebuild_day(one: DayRebuild) -> None:
     """Replace one day's rows (``[start, end)`` in UTC) in one transaction: readers never see
     half a day.
 
@@ -123,7 +128,7 @@ def _rebuild_day(
     """
     for attempt in range(1, DAY_ATTEMPTS + 1):
         try:
-            _replace_day(engine, cloud_controller_id, resource_type, day, start, end)
+            _replace_day(one)
             return
         except DBAPIError as exc:
             code = exc.orig.args[0] if getattr(exc.orig, "args", None) else None
@@ -131,14 +136,8 @@ def _rebuild_day(
                 raise
 
 
-def _replace_day(
-    engine: Engine,
-    cloud_controller_id: int,
-    resource_type: str,
-    day: dt.date,
-    start: dt.datetime,
-    end: dt.datetime,
-) -> None:
+def _replace_day(one: DayRebuild) -> None:
+    engine, cloud_controller_id, resource_type, day, start, end = one
     jobs, daily, extents = Job.__table__, JobDaily.__table__, JobExtent.__table__
     source = (
         jobs.c.cloud_controller_id == cloud_controller_id,

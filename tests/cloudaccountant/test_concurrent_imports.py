@@ -117,15 +117,15 @@ class Schedule:
                 self._done(importer.engine, "batch", None, start)
             return written
 
-        def timed_day(engine, cloud_controller_id, resource_type, day, *args):
-            name = self.owner.get(engine)
+        def timed_day(one):
+            name = self.owner.get(one.engine)
             if name in self.held:
                 self.holding.set()
                 if not self.held[name].wait(WAIT):
                     self.broken.append(f"{name} held")
             start = time.monotonic()
-            rebuild_day(engine, cloud_controller_id, resource_type, day, *args)
-            self._done(engine, "day", day, start)
+            rebuild_day(one)
+            self._done(one.engine, "day", one.day, start)
 
         monkeypatch.setattr(_jobs, "import_engine", owned_engine)
         monkeypatch.setattr(JobImporter, "_write", timed_write)
