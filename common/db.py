@@ -5,6 +5,7 @@ default. Services ``flush()``; the transaction manager commits.
 
 from __future__ import annotations
 
+import functools
 import logging
 
 import zope.sqlalchemy
@@ -30,14 +31,16 @@ RETRYABLE_MYSQL_CODES = frozenset({1213, 1205})
 LOST_CONNECTION_CODES = frozenset({2003, 2006, 2013})
 
 
-def make_engine(settings, prefix: str = "sqlalchemy.") -> Engine:
+def make_engine(settings, prefix: str = "sqlalchemy.", sqlite_busy_ms: int = 5000) -> Engine:
+    """The engine of ``<prefix>url``. On SQLite a write waits up to ``sqlite_busy_ms`` for the
+    write lock: the web apps' 5 s, longer for batch scripts that queue behind each other."""
     url = settings[f"{prefix}url"]
     options = {}
     if url.startswith("mysql"):
         options = {"pool_pre_ping": True, "pool_recycle": 3600}
     engine = engine_from_config(settings, prefix, **options)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", functools.partial(_sqlite_pragmas, busy_ms=sqlite_busy_ms))
         # SQLAlchemy, not pysqlite, begins transactions (so SAVEPOINTs work), and IMMEDIATE takes
         # the write lock up front: concurrent writers then wait (busy_timeout) instead of failing
         # with "database is locked" when a reader tries to upgrade.
@@ -51,13 +54,19 @@ def _sqlite_begin(conn) -> None:
     conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-def _sqlite_pragmas(dbapi_connection, _record):
+def _sqlite_pragmas(dbapi_connection, _record, busy_ms: int = 5000):
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_ms):d}")
     cursor.execute("PRAGMA journal_mode=WAL")  # in-memory databases answer "memory": fine
     cursor.close()
+
+
+def mysql_code(exc: DBAPIError):
+    """The MySQL/MariaDB error number of ``exc`` (PyMySQL's first argument), or None."""
+    orig = exc.orig
+    return orig.args[0] if getattr(orig, "args", None) else None
 
 
 def is_retryable(exc: BaseException, before_commit: bool = False) -> bool:
@@ -66,7 +75,7 @@ def is_retryable(exc: BaseException, before_commit: bool = False) -> bool:
     if not isinstance(exc, DBAPIError):
         return False
     orig = exc.orig
-    code = orig.args[0] if getattr(orig, "args", None) else None
+    code = mysql_code(exc)
     if code in RETRYABLE_MYSQL_CODES:
         return True
     if before_commit and (code in LOST_CONNECTION_CODES or exc.connection_invalidated):

@@ -44,7 +44,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from cloudaccountant.importing.days import day_bounds, days
 from cloudaccountant.usage.models import Job, JobDaily, JobExtent
-from common.db import is_retryable
+from common.db import is_retryable, mysql_code
 
 
 class seconds_between(FunctionElement):
@@ -131,8 +131,8 @@ def _rebuild_day(one: DayRebuild) -> None:
             _replace_day(one)
             return
         except DBAPIError as exc:
-            code = exc.orig.args[0] if getattr(exc.orig, "args", None) else None
-            if attempt == DAY_ATTEMPTS or not (code == ER_DUP_ENTRY or is_retryable(exc)):
+            duplicate = mysql_code(exc) == ER_DUP_ENTRY
+            if attempt == DAY_ATTEMPTS or not (duplicate or is_retryable(exc)):
                 raise
 
 

@@ -7,7 +7,6 @@ import re
 import sys
 
 from pyramid.paster import get_appsettings
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from cloudaccountant.settings import AccountantSettings
@@ -41,17 +40,7 @@ def load_settings(ini: str) -> AccountantSettings:
 def import_engine(url: str) -> Engine:
     """The accountant's engine for an import script: the web apps' (``make_engine``), except
     that on SQLite a write waits up to ``IMPORT_BUSY_TIMEOUT_MS`` for the write lock."""
-    engine = make_engine({"sqlalchemy.url": url})
-    if engine.dialect.name == "sqlite":
-        # Runs after make_engine's pragmas (listeners run in the order they were added).
-        event.listen(engine, "connect", _import_busy_timeout)
-    return engine
-
-
-def _import_busy_timeout(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout={IMPORT_BUSY_TIMEOUT_MS:d}")
-    cursor.close()
+    return make_engine({"sqlalchemy.url": url}, sqlite_busy_ms=IMPORT_BUSY_TIMEOUT_MS)
 
 
 def parse_date(text: str, what: str) -> dt.date:
